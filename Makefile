@@ -1,0 +1,44 @@
+# The two commands of the README: `make sandbox` and `make test`. Each installs what it needs,
+# idempotently: Node.js 22+ (from the npm registry when the machine's is older), npm packages,
+# the moto virtualenv and the Go build of the control plane (both cached under ~/.cache/terraplane).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+WITH_NODE := scripts/with-node.sh
+
+.PHONY: help deps tools sandbox test typecheck lint unit integration crds
+
+help:
+	@echo "make sandbox   run the local sandbox (control plane, emulators) in the foreground"
+	@echo "make test      typecheck, lint, unit and integration tests"
+
+# npm ci only when package-lock.json changed since the last install.
+node_modules/.terraplane-deps: package-lock.json scripts/ensure-node.sh
+	$(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: node_modules/.terraplane-deps
+
+# Heavy, cached builds: a cold Go build of the control plane takes minutes, a warm one milliseconds.
+tools:
+	scripts/ensure-venv.sh >/dev/null
+	sandbox/controlplane/build.sh >/dev/null
+
+sandbox: deps tools
+	$(WITH_NODE) bin/terraplane sandbox up
+
+typecheck: deps
+	$(WITH_NODE) npx tsc --noEmit -p tsconfig.json
+
+lint: deps
+	$(WITH_NODE) npx eslint .
+
+unit: deps
+	$(WITH_NODE) npx vitest run --project unit
+
+integration: deps tools
+	$(WITH_NODE) npx vitest run --project integration
+
+test: deps tools typecheck lint
+	$(WITH_NODE) npx vitest run

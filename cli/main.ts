@@ -1,0 +1,15 @@
+import { Command } from "commander";
+import { sandboxCommand } from "./sandbox.ts";
+
+const program = new Command()
+  .name("terraplane")
+  .description("Kubernetes-native cloud infrastructure")
+  .showHelpAfterError()
+  .addCommand(sandboxCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`terraplane: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
