@@ -1,10 +1,12 @@
 import { Command } from "commander";
+import { runCommand } from "./run.ts";
 import { sandboxCommand } from "./sandbox.ts";
 
 const program = new Command()
   .name("terraplane")
   .description("Kubernetes-native cloud infrastructure")
   .showHelpAfterError()
+  .addCommand(runCommand())
   .addCommand(sandboxCommand());
 
 try {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { CoordinationV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
 import { kubeConfig, kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
 import { uniqueName } from "./harness/names.ts";
@@ -79,8 +80,11 @@ describe("local control plane", () => {
     await kubectlOk(["patch", `widgets.${group}/fin`, "-n", ns.name, "--subresource=status", "--type=merge", "-p", '{"status":{"phase":"Ready"}}']);
     await kubectlOk(["delete", `widgets.${group}/fin`, "-n", ns.name, "--wait=false"]);
 
-    const held: unknown = await api.getNamespacedCustomObject({ ...ref, name: "fin" });
-    expect(held).toMatchObject({ status: { phase: "Ready" }, metadata: { deletionTimestamp: expect.any(String) } });
+    const held = z
+      .object({ status: z.object({ phase: z.string() }), metadata: z.object({ deletionTimestamp: z.string().optional() }) })
+      .parse(await api.getNamespacedCustomObject({ ...ref, name: "fin" }));
+    expect(held.status.phase).toBe("Ready");
+    expect(held.metadata.deletionTimestamp).toBeTruthy();
 
     await kubectlOk(["patch", `widgets.${group}/fin`, "-n", ns.name, "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]']);
     const gone = await kubectl(["get", `widgets.${group}/fin`, "-n", ns.name]);

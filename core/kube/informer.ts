@@ -1,0 +1,125 @@
+import { CustomObjectsApi, makeInformer } from "@kubernetes/client-node";
+import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { KeyedBackoff } from "../backoff.ts";
+import type { ResourceType } from "./managed-client.ts";
+
+export type ChangeKind = "added" | "changed" | "deleted";
+
+export interface SupervisedInformerOptions {
+  readonly kc: KubeConfig;
+  readonly type: ResourceType;
+  /** Watch one namespace only; all namespaces when undefined. */
+  readonly namespace?: string;
+  readonly log: Logger;
+  /** Called for every change that matters to reconciliation; it must only enqueue, never reconcile. */
+  readonly onChange: (obj: KubernetesObject, change: ChangeKind) => void;
+}
+
+/**
+ * A list/watch informer that keeps running: the client-node informer stops on any error other than
+ * 410 Gone (which it handles by relisting), so this restarts it with backoff. It reports synced only
+ * after its first successful list, and forwards only changes reconciliation cares about — a status
+ * write by the controller itself does not wake the resource up again.
+ */
+export class SupervisedInformer {
+  readonly #o: SupervisedInformerOptions;
+  readonly #informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  readonly #backoff = new KeyedBackoff({ baseMs: 500, maxMs: 30_000, jitter: 0.2 });
+  readonly #fingerprints = new Map<string, string>();
+  #synced = false;
+  #stopped = false;
+  #restart: NodeJS.Timeout | undefined;
+
+  constructor(options: SupervisedInformerOptions) {
+    this.#o = options;
+    const { group, version, plural } = options.type;
+    const custom = options.kc.makeApiClient(CustomObjectsApi);
+    const path = options.namespace
+      ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}`
+      : `/apis/${group}/${version}/${plural}`;
+    const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const result: unknown = options.namespace
+        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
+        : await custom.listClusterCustomObject({ group, version, plural });
+      this.#synced = true;
+      this.#backoff.forget("list");
+      return asList(result);
+    };
+    this.#informer = makeInformer(options.kc, path, list);
+    this.#informer.on("add", (obj) => this.#changed(obj, "added"));
+    this.#informer.on("update", (obj) => this.#changed(obj, "changed"));
+    this.#informer.on("delete", (obj) => {
+      this.#fingerprints.delete(keyOf(obj));
+      options.onChange(obj, "deleted");
+    });
+    this.#informer.on("error", (err: unknown) => this.#onError(err));
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#restart);
+    await this.#informer.stop();
+  }
+
+  /** True once the first list has succeeded: until then the cache is not a truthful view. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  get(namespace: string, name: string): KubernetesObject | undefined {
+    return this.#informer.get(name, namespace);
+  }
+
+  list(): readonly KubernetesObject[] {
+    return this.#informer.list();
+  }
+
+  #changed(obj: KubernetesObject, change: ChangeKind): void {
+    const key = keyOf(obj);
+    const fingerprint = reconcileFingerprint(obj);
+    if (change === "changed" && this.#fingerprints.get(key) === fingerprint) return;
+    this.#fingerprints.set(key, fingerprint);
+    this.#o.onChange(obj, change);
+  }
+
+  #onError(err: unknown): void {
+    if (this.#stopped) return;
+    const delay = this.#backoff.next("list");
+    this.#o.log.warn({ resource: this.#o.type.plural, err: String(err), retryInMs: delay }, "watch failed; restarting informer");
+    clearTimeout(this.#restart);
+    this.#restart = setTimeout(() => {
+      this.#informer.start().catch((e: unknown) => this.#onError(e));
+    }, delay);
+    this.#restart.unref();
+  }
+}
+
+function keyOf(obj: KubernetesObject): string {
+  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+/**
+ * What, if changed, needs a reconcile: the spec (generation), annotations (pause, refresh request,
+ * external name), finalizers and deletion. Status, managedFields and the controller's own
+ * create-* bookkeeping annotations are deliberately left out.
+ */
+export function reconcileFingerprint(obj: KubernetesObject): string {
+  const m = obj.metadata ?? {};
+  const annotations = Object.entries(m.annotations ?? {}).filter(([k]) => !k.startsWith("terraplane.dev/create-"));
+  return JSON.stringify([m.generation, m.deletionTimestamp, m.finalizers, annotations, m.labels]);
+}
+
+function asList(value: unknown): KubernetesListObject<KubernetesObject> {
+  if (typeof value !== "object" || value === null || !("items" in value) || !Array.isArray(value.items)) {
+    throw new Error("list response has no items");
+  }
+  const metadata = "metadata" in value && typeof value.metadata === "object" && value.metadata !== null ? value.metadata : {};
+  const items: KubernetesObject[] = value.items.filter((i): i is KubernetesObject => typeof i === "object" && i !== null);
+  return { apiVersion: "v1", kind: "List", items, metadata };
+}

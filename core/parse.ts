@@ -1,0 +1,57 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { z } from "zod";
+import type { ManagedKind } from "./kind.ts";
+import { commonSpecShape, commonStatusShape } from "./managed.ts";
+import type { Managed, ManagedSpec, ManagedStatus } from "./provider.ts";
+
+/** An object as listed by the API server: spec and status not yet validated. */
+export type RawObject = KubernetesObject & { spec?: unknown; status?: unknown };
+
+export interface ManagedParser {
+  /** Validates the spec against the kind's zod schema (what the CRD cannot express too), returning typed data or the problems. */
+  parse(obj: RawObject): { ok: true; value: Managed } | { ok: false; problems: string; raw: Managed };
+}
+
+/**
+ * Builds the parser for one kind. Metadata comes from the API server as is; spec is validated
+ * strictly (an invalid spec is reported, never acted on); status is read leniently, since it is
+ * ours to rewrite.
+ */
+export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>>): ManagedParser {
+  const spec = z.object({ forProvider: kind.forProvider, ...commonSpecShape });
+  const status = z.object({ atProvider: kind.atProvider.optional(), ...commonStatusShape }).partial();
+  return {
+    parse(obj) {
+      const base = baseOf(obj);
+      const parsedStatus = status.safeParse(obj.status ?? {});
+      const statusValue: ManagedStatus = parsedStatus.success ? parsedStatus.data : {};
+      const parsedSpec = spec.safeParse(obj.spec);
+      if (!parsedSpec.success) {
+        const raw: Managed = { ...base, spec: fallbackSpec(obj.spec), status: statusValue };
+        return { ok: false, problems: z.prettifyError(parsedSpec.error).replaceAll("\n", "; "), raw };
+      }
+      const value: Managed = { ...base, spec: parsedSpec.data, status: statusValue };
+      return { ok: true, value };
+    },
+  };
+}
+
+function baseOf(obj: RawObject): Omit<Managed, "spec" | "status"> {
+  const metadata = obj.metadata ?? {};
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { ...metadata, name: metadata.name ?? "", namespace: metadata.namespace ?? "" },
+  };
+}
+
+/** Enough of a spec to report on an object whose spec is invalid (policies and the secret ref are needed for nothing else). */
+function fallbackSpec(spec: unknown): ManagedSpec {
+  const common = z.object(commonSpecShape).partial().catch({}).parse(spec);
+  return {
+    forProvider: {},
+    managementPolicies: common.managementPolicies ?? ["*"],
+    providerConfigRef: common.providerConfigRef ?? { kind: "ClusterProviderConfig", name: "default" },
+    ...(common.deletionPolicy ? { deletionPolicy: common.deletionPolicy } : {}),
+  };
+}

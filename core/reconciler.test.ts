@@ -1,0 +1,229 @@
+import { describe, expect, it } from "vitest";
+import { ApiException } from "@kubernetes/client-node";
+import { ProviderError } from "./errors.ts";
+import type { ConnectionPublisher } from "./kube/connection-secret.ts";
+import type { EventRecorder } from "./kube/events.ts";
+import type { ManagedWriter, MetadataPatch } from "./kube/managed-client.ts";
+import { nopLogger } from "./log.ts";
+import { Annotations, FINALIZER } from "./managed.ts";
+import type { ExternalClient, Managed, Observation } from "./provider.ts";
+import { ManagedReconciler } from "./reconciler.ts";
+import type { Outcome } from "./reconciler.ts";
+
+/** Records every write and call, in order, so each case can assert what happened and in which order. */
+function harness(opts: { observation?: Observation; observeError?: Error; createError?: Error; assignedByCloud?: boolean; writeError?: Error } = {}) {
+  const log: string[] = [];
+  const writer: ManagedWriter = {
+    async patchMetadata(mr: Managed, patch: MetadataPatch, o: { precondition: boolean }) {
+      if (opts.writeError) throw opts.writeError;
+      log.push(`meta${o.precondition ? "!" : ""}:${JSON.stringify(patch)}`);
+      return {
+        ...mr,
+        metadata: { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] },
+      };
+    },
+    async patchForProvider(mr, fields) {
+      log.push(`lateinit:${JSON.stringify(fields)}`);
+      return mr;
+    },
+    async patchStatus(_mr, status) {
+      log.push(`status:${JSON.stringify((status.conditions as { type: string; reason: string }[]).map((c) => `${c.type}=${c.reason}`))}`);
+    },
+  };
+  const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
+  const connection: ConnectionPublisher = { publish: async () => void log.push("secret") };
+  const external: ExternalClient = {
+    async observe() {
+      log.push("observe");
+      if (opts.observeError) throw opts.observeError;
+      return opts.observation ?? { exists: false, upToDate: false };
+    },
+    async create() {
+      log.push("create");
+      if (opts.createError) throw opts.createError;
+      return { externalName: "cloud-id-1" };
+    },
+    async update() {
+      log.push("update");
+      return {};
+    },
+    async delete() {
+      log.push("delete");
+      return {};
+    },
+  };
+  const reconciler = new ManagedReconciler({
+    connector: { connect: async () => external },
+    externalName: { assignedByCloud: opts.assignedByCloud ?? false },
+    writer,
+    events,
+    connection,
+    connectContext: (signal) => ({ providerConfig: async () => ({}), secretValue: async () => "", signal }),
+    log: nopLogger,
+    pollIntervalMs: 60_000,
+    progressIntervalMs: 5_000,
+    now: () => new Date("2026-11-21T12:00:00Z"),
+  });
+  return { log, reconcile: (mr: Managed): Promise<Outcome> => reconciler.reconcile(mr, new AbortController().signal) };
+}
+
+function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
+  return {
+    apiVersion: "x.terraplane.dev/v1alpha1",
+    kind: "Thing",
+    metadata: {
+      name: "a",
+      namespace: "ns",
+      uid: "u1",
+      generation: overrides.generation ?? 1,
+      annotations: overrides.annotations ?? {},
+      finalizers: overrides.finalizers ?? [],
+      ...(overrides.deleting ? { deletionTimestamp: new Date() } : {}),
+    },
+    spec: {
+      forProvider: {},
+      managementPolicies: overrides.policies ?? ["*"],
+      providerConfigRef: { kind: "ClusterProviderConfig", name: "default" },
+      ...(overrides.deletionPolicy ? { deletionPolicy: overrides.deletionPolicy } : {}),
+    },
+    status: { observedGeneration: overrides.observedGeneration ?? 1 },
+  };
+}
+
+const available = (o: Partial<Observation> = {}): Observation => ({ exists: true, upToDate: true, ready: "Available", ...o });
+const conflict = new ApiException(409, "Conflict", "{}", {});
+const pending = { [Annotations.createPending]: "2026-11-21T11:00:00.000Z" };
+
+const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; mr: Managed; want: { log: string[]; outcome: Outcome["type"] } }> = {
+  "creates after persisting the finalizer and the pending marker": {
+    reason: "a crash after any step must leave a trace that prevents a duplicate or a leak",
+    h: {},
+    mr: mr(),
+    want: {
+      outcome: "requeue",
+      log: [
+        "observe",
+        `meta!:{"finalizers":["${FINALIZER}"]}`,
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        "create",
+        `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
+        "event:Normal:CreatedExternalResource",
+        'status:["Ready=Creating","Synced=ReconcileSuccess"]',
+      ],
+    },
+  },
+  "records a failed create": {
+    reason: "create-failed resolves the pending marker so the next attempt may create again",
+    h: { createError: new ProviderError("Transient", "boom") },
+    mr: mr({ finalizers: [FINALIZER] }),
+    want: {
+      outcome: "error",
+      log: [
+        "observe",
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        "create",
+        `meta:{"annotations":{"${Annotations.createFailed}":"2026-11-21T12:00:00.000Z"}}`,
+        "event:Warning:CannotCreateExternalResource",
+        'status:["Synced=ReconcileError"]',
+      ],
+    },
+  },
+  "never creates when an earlier create's outcome is unknown and the cloud picks the name": {
+    reason: "the resource may exist under an identifier we never learnt",
+    h: { assignedByCloud: true },
+    mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
+    want: { outcome: "error", log: ["observe", "event:Warning:CreateOutcomeUnknown", 'status:["Ready=Unavailable","Synced=ReconcileError"]'] },
+  },
+  "re-creates after an unknown outcome when the name is deterministic": {
+    reason: "a duplicate is impossible: the cloud would answer AlreadyExists",
+    h: {},
+    mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
+    want: {
+      outcome: "requeue",
+      log: [
+        "observe",
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        "create",
+        `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
+        "event:Normal:CreatedExternalResource",
+        'status:["Ready=Creating","Synced=ReconcileSuccess"]',
+      ],
+    },
+  },
+  "observe-only never creates": {
+    reason: "managementPolicies [Observe] imports read-only",
+    h: {},
+    mr: mr({ policies: ["Observe"] }),
+    want: { outcome: "error", log: ["observe", "event:Warning:ExternalResourceMissing", 'status:["Ready=Unavailable","Synced=ReconcileError"]'] },
+  },
+  "records drift and corrects it": {
+    reason: "the spec did not change since the last sync, so the cloud moved",
+    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    mr: mr({ finalizers: [FINALIZER] }),
+    want: { outcome: "requeue", log: ["observe", "event:Warning:DriftDetected", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
+  },
+  "a spec edit is an update, not drift": {
+    reason: "generation is ahead of observedGeneration",
+    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    mr: mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 1 }),
+    want: { outcome: "requeue", log: ["observe", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
+  },
+  "late-initialises only when allowed": {
+    reason: "LateInitialize is not in the policies",
+    h: { observation: available({ lateInitialized: { color: "red" } }) },
+    mr: mr({ policies: ["Observe", "Create", "Update", "Delete"], finalizers: [FINALIZER] }),
+    want: { outcome: "requeue", log: ["observe", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
+  },
+  "orphans without calling the cloud": {
+    reason: "deletionPolicy Orphan",
+    h: {},
+    mr: mr({ deleting: true, deletionPolicy: "Orphan", finalizers: [FINALIZER] }),
+    want: { outcome: "done", log: ["event:Normal:OrphanedExternalResource", 'meta!:{"finalizers":[]}'] },
+  },
+  "deletes and waits for the cloud": {
+    reason: "the finalizer stays until observe says it is gone",
+    h: { observation: available() },
+    mr: mr({ deleting: true, finalizers: [FINALIZER] }),
+    want: { outcome: "requeue", log: ["observe", "delete", "event:Normal:DeletingExternalResource", 'status:["Ready=Deleting","Synced=ReconcileSuccess"]'] },
+  },
+  "releases once the cloud resource is gone": {
+    reason: "confirmed gone",
+    h: {},
+    mr: mr({ deleting: true, finalizers: [FINALIZER, "other"] }),
+    want: { outcome: "done", log: ["observe", "event:Normal:DeletedExternalResource", 'meta!:{"finalizers":["other"]}'] },
+  },
+  "a conflict is silent": {
+    reason: "optimistic concurrency: requeue, no event, no status",
+    h: { writeError: conflict },
+    mr: mr(),
+    want: { outcome: "conflict", log: ["observe"] },
+  },
+  "a terminal error does not back off hot": {
+    reason: "InvalidParameter can only be fixed by an edit",
+    h: { observeError: new ProviderError("InvalidParameter", "bad size") },
+    mr: mr({ finalizers: [FINALIZER] }),
+    want: { outcome: "error", log: ["observe", "event:Warning:CannotObserveExternalResource", 'status:["Synced=ReconcileError"]'] },
+  },
+  "paused does nothing but say so": {
+    reason: "terraplane.dev/paused",
+    h: {},
+    mr: mr({ annotations: { [Annotations.paused]: "true" } }),
+    want: { outcome: "done", log: ['status:["Synced=ReconcilePaused"]'] },
+  },
+};
+
+describe("ManagedReconciler", () => {
+  for (const [name, c] of Object.entries(cases)) {
+    it(`${name} (${c.reason})`, async () => {
+      const { log, reconcile } = harness(c.h);
+      const outcome = await reconcile(c.mr);
+      expect(log).toEqual(c.want.log);
+      expect(outcome.type).toBe(c.want.outcome);
+    });
+  }
+
+  it("marks terminal errors so the controller waits for the poll interval", async () => {
+    const { reconcile } = harness({ observeError: new ProviderError("AccessDenied", "not allowed: rds:DescribeDBInstances") });
+    expect(await reconcile(mr({ finalizers: [FINALIZER] }))).toEqual({ type: "error", terminal: true, afterMs: 60_000 });
+  });
+});

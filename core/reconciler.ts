@@ -1,0 +1,330 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Logger } from "pino";
+import { ready, setConditions, synced } from "./conditions.ts";
+import type { ConditionInput } from "./conditions.ts";
+import { describeError, errorClassOf, isTerminal } from "./errors.ts";
+import { EventReason } from "./event-reasons.ts";
+import type { ConnectionPublisher } from "./kube/connection-secret.ts";
+import { isConflict } from "./kube/errors.ts";
+import type { EventRecorder } from "./kube/events.ts";
+import type { ManagedWriter } from "./kube/managed-client.ts";
+import { Annotations, FINALIZER } from "./managed.ts";
+import type { FieldDrift } from "./managed.ts";
+import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
+import type { ConnectContext, Connector, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation } from "./provider.ts";
+
+/** What the controller should do with the key after a reconcile. */
+export type Outcome =
+  /** Healthy or progressing: look again after this delay (the poll interval, or sooner while something is in flight). */
+  | { readonly type: "requeue"; readonly afterMs: number }
+  /** Failed: retry with per-key backoff, or, for terminal errors, at the poll interval. */
+  | { readonly type: "error"; readonly terminal: boolean; readonly afterMs: number }
+  /** Someone else changed the object: requeue at once, say nothing. */
+  | { readonly type: "conflict" }
+  /** Nothing more to do until the object changes (deleted, paused). */
+  | { readonly type: "done" };
+
+export interface ReconcilerOptions {
+  readonly connector: Connector;
+  readonly externalName: ExternalNamePolicy;
+  readonly writer: ManagedWriter;
+  readonly events: EventRecorder;
+  readonly connection: ConnectionPublisher;
+  readonly connectContext: (signal: AbortSignal) => ConnectContext;
+  readonly log: Logger;
+  /** Default poll interval; the terraplane.dev/poll-interval annotation overrides it per resource. */
+  readonly pollIntervalMs: number;
+  /** How soon to look again while the cloud is creating, updating or deleting. */
+  readonly progressIntervalMs: number;
+  readonly now?: () => Date;
+  readonly onExternalCall?: (operation: "observe" | "create" | "update" | "delete", result: string, seconds: number) => void;
+  readonly onDrift?: () => void;
+}
+
+/**
+ * The managed-resource reconciler: one pass of observe → (create | late-initialise → update) or
+ * observe → delete, writing conditions, drift and events. One instance per kind; stateless between
+ * calls except through the object itself. See docs/ARCHITECTURE.md for the state machine.
+ */
+export class ManagedReconciler {
+  readonly #o: ReconcilerOptions;
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+    try {
+      if (isPaused(mr)) return await this.#paused(mr);
+      if (mr.metadata.deletionTimestamp) return await this.#delete(mr, signal);
+      return await this.#sync(mr, signal);
+    } catch (err) {
+      if (isConflict(err)) return { type: "conflict" };
+      throw err;
+    }
+  }
+
+  async #paused(mr: Managed): Promise<Outcome> {
+    await this.#writeStatus(mr, [synced("ReconcilePaused", `reconciliation is paused by the ${Annotations.paused} annotation`)]);
+    return { type: "done" };
+  }
+
+  async #sync(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+    const client = await this.#connect(mr, signal);
+    if ("outcome" in client) return client.outcome;
+
+    let observation: Observation;
+    try {
+      observation = await this.#call("observe", () => client.external.observe(mr));
+    } catch (err) {
+      return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
+    }
+    if (!observation.exists) return this.#missing(mr, client.external);
+    return this.#existing(mr, client.external, observation);
+  }
+
+  async #connect(mr: Managed, signal: AbortSignal): Promise<{ external: ExternalClient } | { outcome: Outcome }> {
+    try {
+      return { external: await this.#o.connector.connect(mr, this.#o.connectContext(signal)) };
+    } catch (err) {
+      return { outcome: await this.#fail(mr, EventReason.CannotConnectToProvider, "cannot connect to the provider", err) };
+    }
+  }
+
+  /** The cloud resource does not exist: create it, unless policies or an unknown earlier create forbid it. */
+  async #missing(mr: Managed, external: ExternalClient): Promise<Outcome> {
+    if (createOutcomeUnknown(mr) && this.#o.externalName.assignedByCloud && !externalName(mr)) {
+      const message =
+        `a create was started (${Annotations.createPending}) but its outcome was never recorded, and the cloud assigns this resource's identifier, ` +
+        `so Terraplane cannot tell whether it exists. Find it in the cloud and set the ${Annotations.externalName} annotation to adopt it, ` +
+        `or set ${Annotations.createFailed} to the current time to create a new one`;
+      await this.#o.events.record(mr, "Warning", EventReason.CreateOutcomeUnknown, message);
+      await this.#writeStatus(mr, [ready("Unavailable", "the outcome of an earlier create is unknown"), synced("ReconcileError", message)]);
+      return { type: "error", terminal: true, afterMs: this.#poll(mr) };
+    }
+    if (!allowed(mr, "Create")) {
+      const message = `the cloud resource ${this.#describeName(mr)} does not exist, and managementPolicies do not allow Terraplane to create it`;
+      await this.#event(mr, "Warning", EventReason.ExternalResourceMissing, message);
+      await this.#writeStatus(mr, [ready("Unavailable", "the cloud resource does not exist"), synced("ReconcileError", message)], { atProvider: null });
+      return { type: "error", terminal: true, afterMs: this.#poll(mr) };
+    }
+    return this.#create(mr, external);
+  }
+
+  async #create(mr: Managed, external: ExternalClient): Promise<Outcome> {
+    const finalizers = mr.metadata.finalizers ?? [];
+    // The finalizer and the create-pending marker are persisted, conditional on the version we read,
+    // before the cloud is touched: a crash after this point can never leak or duplicate silently.
+    let current = finalizers.includes(FINALIZER)
+      ? mr
+      : await this.#o.writer.patchMetadata(mr, { finalizers: [...finalizers, FINALIZER] }, { precondition: true });
+    current = await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createPending]: this.#now() } }, { precondition: true });
+
+    let result;
+    try {
+      result = await this.#call("create", () => external.create(current));
+    } catch (err) {
+      await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createFailed]: this.#now() } }, { precondition: false });
+      return this.#fail(current, EventReason.CannotCreateExternalResource, "cannot create the cloud resource", err);
+    }
+    const annotations: Record<string, string> = { [Annotations.createSucceeded]: this.#now() };
+    if (result.externalName) annotations[Annotations.externalName] = result.externalName;
+    current = await this.#o.writer.patchMetadata(current, { annotations }, { precondition: false });
+    if (result.connectionDetails) await this.#o.connection.publish(current, result.connectionDetails);
+    await this.#o.events.record(current, "Normal", EventReason.CreatedExternalResource, `created ${this.#describeName(current)}`);
+    await this.#writeStatus(current, [ready("Creating"), synced("ReconcileSuccess")], { pendingOperation: result.pendingOperation ?? null });
+    return { type: "requeue", afterMs: this.#o.progressIntervalMs };
+  }
+
+  /** The cloud resource exists: record what the provider found, late-initialise, correct drift. */
+  async #existing(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
+    let current = await this.#recordDiscovery(mr, obs);
+    if (obs.lateInitialized && Object.keys(obs.lateInitialized).length > 0 && allowed(current, "LateInitialize")) {
+      current = await this.#o.writer.patchForProvider(current, obs.lateInitialized);
+      await this.#event(current, "Normal", EventReason.LateInitialized, `filled unset fields from the cloud: ${Object.keys(obs.lateInitialized).sort().join(", ")}`);
+    }
+    if (obs.connectionDetails) {
+      try {
+        await this.#o.connection.publish(current, obs.connectionDetails);
+      } catch (err) {
+        if (isConflict(err)) throw err;
+        return this.#fail(current, EventReason.CannotPublishConnectionDetails, "cannot write the connection secret", err);
+      }
+    }
+    if (!obs.upToDate && !obs.pendingOperation) return this.#update(current, external, obs);
+
+    const inFlight = obs.pendingOperation !== undefined || (obs.ready ?? "Available") !== "Available";
+    await this.#writeStatus(current, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess")], {
+      atProvider: obs.atProvider ?? null,
+      lastSyncTime: this.#now(),
+      pendingOperation: obs.pendingOperation ?? null,
+      ...(obs.upToDate ? { drift: null } : {}),
+    });
+    return { type: "requeue", afterMs: inFlight ? this.#o.progressIntervalMs : this.#poll(current) };
+  }
+
+  /**
+   * The provider found the resource by something other than its recorded name (an ownership tag after
+   * a timed-out create), or a create-pending marker is still open: record what is now known.
+   */
+  async #recordDiscovery(mr: Managed, obs: Observation & { externalName?: string }): Promise<Managed> {
+    const annotations: Record<string, string> = {};
+    if (obs.externalName && obs.externalName !== externalName(mr)) annotations[Annotations.externalName] = obs.externalName;
+    if (createOutcomeUnknown(mr)) annotations[Annotations.createSucceeded] = this.#now();
+    const finalizers = mr.metadata.finalizers ?? [];
+    const needsFinalizer = !finalizers.includes(FINALIZER) && !orphanOnDelete(mr);
+    if (Object.keys(annotations).length === 0 && !needsFinalizer) return mr;
+    return this.#o.writer.patchMetadata(
+      mr,
+      { annotations, ...(needsFinalizer ? { finalizers: [...finalizers, FINALIZER] } : {}) },
+      { precondition: needsFinalizer },
+    );
+  }
+
+  async #update(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
+    const diff = obs.diff ?? [];
+    // A spec edit not yet synced is the user's change, not drift; drift is the cloud moving on its own.
+    const specEdited = mr.metadata.generation !== mr.status?.observedGeneration;
+    const drift = specEdited ? undefined : { fields: diff.map(redact), detectedAt: this.#now() };
+    if (drift && !sameDrift(mr.status?.drift?.fields, drift.fields)) {
+      this.#o.onDrift?.();
+      await this.#o.events.record(mr, "Warning", EventReason.DriftDetected, `the cloud resource drifted from spec: ${fieldList(diff)}`);
+    }
+    const driftStatus = drift ? (sameDrift(mr.status?.drift?.fields, drift.fields) ? mr.status?.drift : drift) : undefined;
+
+    if (!allowed(mr, "Update")) {
+      await this.#writeStatus(mr, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess", `differs from spec (${fieldList(diff)}); managementPolicies do not allow updates`)], {
+        atProvider: obs.atProvider ?? null,
+        lastSyncTime: this.#now(),
+        ...(driftStatus ? { drift: driftStatus } : {}),
+      });
+      return { type: "requeue", afterMs: this.#poll(mr) };
+    }
+    let result;
+    try {
+      result = await this.#call("update", () => external.update(mr, diff));
+    } catch (err) {
+      return this.#fail(mr, EventReason.CannotUpdateExternalResource, "cannot update the cloud resource", err);
+    }
+    if (result.connectionDetails) await this.#o.connection.publish(mr, result.connectionDetails);
+    await this.#o.events.record(mr, "Normal", EventReason.UpdatedExternalResource, `updated ${fieldList(diff)}`);
+    await this.#writeStatus(mr, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess")], {
+      atProvider: obs.atProvider ?? null,
+      lastSyncTime: this.#now(),
+      pendingOperation: result.pendingOperation ?? null,
+      ...(driftStatus ? { drift: { ...driftStatus, corrected: true } } : {}),
+    });
+    return { type: "requeue", afterMs: this.#o.progressIntervalMs };
+  }
+
+  async #delete(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+    const finalizers = mr.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return { type: "done" };
+    if (orphanOnDelete(mr)) {
+      await this.#event(mr, "Normal", EventReason.OrphanedExternalResource, `left ${this.#describeName(mr)} in the cloud (deletionPolicy Orphan)`);
+      return this.#release(mr);
+    }
+    const client = await this.#connect(mr, signal);
+    if ("outcome" in client) return client.outcome;
+    let obs: Observation;
+    try {
+      obs = await this.#call("observe", () => client.external.observe(mr));
+    } catch (err) {
+      return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
+    }
+    if (!obs.exists) {
+      await this.#event(mr, "Normal", EventReason.DeletedExternalResource, `deleted ${this.#describeName(mr)}`);
+      return this.#release(mr);
+    }
+    let pendingOperation = obs.pendingOperation;
+    if (obs.ready !== "Deleting" || !pendingOperation) {
+      try {
+        pendingOperation = (await this.#call("delete", () => client.external.delete(mr))).pendingOperation ?? pendingOperation;
+      } catch (err) {
+        return this.#fail(mr, EventReason.CannotDeleteExternalResource, "cannot delete the cloud resource", err);
+      }
+      if (obs.ready !== "Deleting") await this.#o.events.record(mr, "Normal", EventReason.DeletingExternalResource, `deleting ${this.#describeName(mr)}`);
+    }
+    await this.#writeStatus(mr, [ready("Deleting", obs.message), synced("ReconcileSuccess")], { pendingOperation: pendingOperation ?? null });
+    return { type: "requeue", afterMs: this.#o.progressIntervalMs };
+  }
+
+  /** Removes our finalizer once the cloud resource is confirmed gone or orphaned. */
+  async #release(mr: Managed): Promise<Outcome> {
+    const finalizers = (mr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    await this.#o.writer.patchMetadata(mr, { finalizers }, { precondition: true });
+    return { type: "done" };
+  }
+
+  /** Reports a failure: a Warning event, Synced=False with the reason, and backoff (or the poll interval when retrying cannot help). */
+  async #fail(mr: Managed, reason: EventReason, what: string, err: unknown): Promise<Outcome> {
+    if (isConflict(err)) throw err;
+    const message = `${what}: ${describeError(err)}`;
+    this.#o.log.warn({ resource: keyOf(mr), reason, errorClass: errorClassOf(err) }, message);
+    await this.#o.events.record(mr, "Warning", reason, message);
+    await this.#writeStatus(mr, [synced("ReconcileError", message)]);
+    const terminal = isTerminal(err);
+    return { type: "error", terminal, afterMs: this.#poll(mr) };
+  }
+
+  /** Emits an event only when this is news: the same reason and message as the Synced/Ready state already shows is not repeated. */
+  async #event(mr: Managed, type: "Normal" | "Warning", reason: EventReason, message: string): Promise<void> {
+    await this.#o.events.record(mr, type, reason, message);
+  }
+
+  /**
+   * Writes status through the status subresource only when something changed; fields in `extra` set
+   * to null are removed. observedGeneration is always stamped.
+   */
+  async #writeStatus(mr: Managed, conditions: readonly ConditionInput[], extra: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    const status: ManagedStatus = mr.status ?? {};
+    const next: Record<string, unknown> = {
+      conditions: setConditions(status.conditions, conditions, mr.metadata.generation, this.#now()),
+      observedGeneration: mr.metadata.generation,
+      ...extra,
+    };
+    const changed = Object.entries(next).some(([key, value]) => !isDeepStrictEqual(value ?? undefined, (status as Record<string, unknown>)[key]));
+    if (changed) await this.#o.writer.patchStatus(mr, next);
+  }
+
+  async #call<T>(operation: "observe" | "create" | "update" | "delete", fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      const value = await fn();
+      this.#o.onExternalCall?.(operation, "success", (performance.now() - start) / 1000);
+      return value;
+    } catch (err) {
+      this.#o.onExternalCall?.(operation, errorClassOf(err), (performance.now() - start) / 1000);
+      throw err;
+    }
+  }
+
+  #poll(mr: Managed): number {
+    return pollIntervalMs(mr, this.#o.pollIntervalMs);
+  }
+
+  #now(): string {
+    return (this.#o.now?.() ?? new Date()).toISOString();
+  }
+
+  #describeName(mr: Managed): string {
+    return `"${externalName(mr) ?? mr.metadata.name}"`;
+  }
+}
+
+export function keyOf(mr: Managed): string {
+  return `${mr.metadata.namespace}/${mr.metadata.name}`;
+}
+
+function redact(d: FieldDiff): FieldDrift {
+  if (d.sensitive) return { path: d.path };
+  return { path: d.path, desired: JSON.stringify(d.desired ?? null), observed: JSON.stringify(d.observed ?? null) };
+}
+
+function sameDrift(a: readonly FieldDrift[] | undefined, b: readonly FieldDrift[]): boolean {
+  return a !== undefined && isDeepStrictEqual([...a], [...b]);
+}
+
+function fieldList(diff: readonly FieldDiff[]): string {
+  return diff.length === 0 ? "(no field list)" : diff.map((d) => d.path).join(", ");
+}
