@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools sandbox test typecheck lint unit integration crds
+.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core
 
 help:
 	@echo "make sandbox   run the local sandbox (control plane, emulators) in the foreground"
@@ -42,3 +42,11 @@ integration: deps tools
 
 test: deps tools typecheck lint
 	$(WITH_NODE) npx vitest run
+
+# Regenerate crds/ from the zod schemas (a unit test fails when they are stale).
+crds: deps
+	$(WITH_NODE) bin/terraplane crds --write
+
+# Benchmarks print numbers; they are not part of `make test`.
+bench-core: deps tools
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/core.ts

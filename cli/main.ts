@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { crdsCommand } from "./crds.ts";
 import { runCommand } from "./run.ts";
 import { sandboxCommand } from "./sandbox.ts";
 
@@ -7,6 +8,7 @@ const program = new Command()
   .description("Kubernetes-native cloud infrastructure")
   .showHelpAfterError()
   .addCommand(runCommand())
+  .addCommand(crdsCommand())
   .addCommand(sandboxCommand());
 
 try {

@@ -38,7 +38,6 @@ export class Manager {
   readonly #stop = new AbortController();
   #health: { url: string; close: () => Promise<void> } | undefined;
   #elector: LeaderElector | undefined;
-  #running: Promise<void> | undefined;
 
   constructor(options: ManagerOptions) {
     this.#o = options;
@@ -94,7 +93,9 @@ export class Manager {
       });
     }
     await Promise.all(this.#controllers.map((c) => c.start()));
-    this.#running = this.#queue.run((key) => this.#route(key), { concurrency: this.#o.concurrency });
+    this.#queue.run((key) => this.#route(key), { concurrency: this.#o.concurrency }).catch((err: unknown) => {
+      this.#o.log.error({ err: String(err) }, "work queue stopped unexpectedly");
+    });
     this.#o.log.info({ kinds: this.#o.kinds.map((k) => `${k.managed.kind}.${k.managed.group}`), concurrency: this.#o.concurrency }, "controller manager running");
   }
 
@@ -102,8 +103,9 @@ export class Manager {
   async stop(drainMs = 20_000): Promise<void> {
     if (this.#stop.signal.aborted) return;
     this.#stop.abort();
+    // shutdown() waits at most drainMs for in-flight reconciles; a reconcile stuck on the cloud beyond
+    // that is abandoned (its key is retried by the next leader), so #running is not awaited.
     await this.#queue.shutdown({ drainMs });
-    await this.#running;
     await Promise.all(this.#controllers.map((c) => c.stop()));
     await this.#elector?.release();
     await this.#health?.close();

@@ -1,5 +1,7 @@
 import type { RegisteredKind } from "../core/controller.ts";
-import type { CrdKind, ManagedKind } from "../core/kind.ts";
+import { crdFor, managedCrd } from "../core/crd/generate.ts";
+import type { CustomResourceDefinition } from "../core/crd/generate.ts";
+import type { CrdKind } from "../core/kind.ts";
 
 /** A cloud provider plugin: its managed kinds and its own (non-managed) kinds such as ProviderConfig. */
 export interface Provider {
@@ -15,6 +17,7 @@ export function managedKinds(): RegisteredKind[] {
   return providers.flatMap((p) => p.kinds);
 }
 
-export function allCrdKinds(): { managed: ManagedKind[]; other: CrdKind[] } {
-  return { managed: providers.flatMap((p) => p.kinds.map((k) => k.managed)), other: providers.flatMap((p) => p.configKinds) };
+/** Every CRD Terraplane serves: what `terraplane crds` prints and `crds/` holds. */
+export function allCrds(): CustomResourceDefinition[] {
+  return providers.flatMap((p) => [...p.kinds.map((k) => managedCrd(k.managed)), ...p.configKinds.map(crdFor)]);
 }

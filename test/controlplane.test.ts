@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CoordinationV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
-import { kubeConfig, kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
+import { kubeConfig, kubectl, kubectlOk, testNamespace, waitEstablished } from "./harness/kube.ts";
 import { uniqueName } from "./harness/names.ts";
 
 // The local control plane must be a real Kubernetes API server: these are the features the
@@ -54,7 +54,7 @@ describe("local control plane", () => {
   beforeAll(async () => {
     ns = await testNamespace("cp");
     await kubectlOk(["apply", "-f", "-"], crd);
-    await kubectlOk(["wait", "--for=condition=Established", `crd/widgets.${group}`, "--timeout=30s"]);
+    await waitEstablished(`widgets.${group}`);
   });
 
   afterAll(async () => {

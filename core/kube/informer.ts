@@ -106,13 +106,14 @@ function keyOf(obj: KubernetesObject): string {
 
 /**
  * What, if changed, needs a reconcile: the spec (generation), annotations (pause, refresh request,
- * external name), finalizers and deletion. Status, managedFields and the controller's own
- * create-* bookkeeping annotations are deliberately left out.
+ * external name), labels and deletion. Status, managedFields, finalizers and the controller's own
+ * create-* bookkeeping annotations are deliberately left out: the controller's own writes must not
+ * trigger an immediate second reconcile (that would turn a terminal error into a retry).
  */
 export function reconcileFingerprint(obj: KubernetesObject): string {
   const m = obj.metadata ?? {};
   const annotations = Object.entries(m.annotations ?? {}).filter(([k]) => !k.startsWith("terraplane.dev/create-"));
-  return JSON.stringify([m.generation, m.deletionTimestamp, m.finalizers, annotations, m.labels]);
+  return JSON.stringify([m.generation, m.deletionTimestamp, annotations, m.labels]);
 }
 
 function asList(value: unknown): KubernetesListObject<KubernetesObject> {

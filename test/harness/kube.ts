@@ -51,3 +51,17 @@ export async function testNamespace(prefix = "t"): Promise<{ name: string; clean
     },
   };
 }
+
+/**
+ * Waits until a CRD is Established. (`kubectl wait --for=condition=Established` fails at once on a
+ * CRD so new that it has no conditions yet, so poll instead.)
+ */
+export async function waitEstablished(crdName: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await kubectl(["get", "crd", crdName, "-o", `jsonpath={.status.conditions[?(@.type=="Established")].status}`]);
+    if (result.stdout.trim() === "True") return;
+    if (Date.now() > deadline) throw new Error(`CRD ${crdName} not Established after ${timeoutMs / 1000}s: ${result.stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,136 @@
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import type { RegisteredKind } from "../../core/controller.ts";
+import { ProviderError } from "../../core/errors.ts";
+import { crdFor, managedCrd } from "../../core/crd/generate.ts";
+import type { CustomResourceDefinition } from "../../core/crd/generate.ts";
+import { immutable } from "../../core/kind.ts";
+import type { ManagedKind } from "../../core/kind.ts";
+import { Annotations } from "../../core/managed.ts";
+import type { ExternalClient, FieldDiff, Managed, Observation } from "../../core/provider.ts";
+import type { CloudThing } from "./memory-cloud.ts";
+import { MemoryCloud } from "./memory-cloud.ts";
+
+export const ThingParameters = z.object({
+  region: z.string().min(1).describe("Where the thing lives. Immutable."),
+  size: z.number().int().min(1).max(100).describe("How big, 1 to 100."),
+  color: z.enum(["red", "green", "blue"]).optional().describe("Late-initialised from the cloud when unset."),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+export type ThingParameters = z.infer<typeof ThingParameters>;
+
+export const ThingObservation = z.object({ id: z.string(), state: z.string(), size: z.number().int() });
+
+const ProviderConfigSpec = z.object({
+  cloud: z.string().min(1).describe("Name of the in-memory cloud."),
+  credentialsSecretRef: z.object({ namespace: z.string(), name: z.string(), key: z.string() }).optional(),
+});
+
+/**
+ * The test-double provider: a real provider against the in-memory cloud, with its own API group so
+ * each test file is isolated. Everything the core does with it goes through the real API server.
+ */
+export function doubleProvider(group: string, opts: { assignedByCloud?: boolean } = {}) {
+  const cloud = new MemoryCloud();
+  const assignedByCloud = opts.assignedByCloud ?? false;
+  const managed: ManagedKind = {
+    group,
+    version: "v1alpha1",
+    kind: "Thing",
+    plural: "things",
+    shortNames: ["thing"],
+    description: "A thing in the in-memory test cloud.",
+    forProvider: ThingParameters,
+    atProvider: ThingObservation,
+    forProviderRules: immutable(["region"], "Thing"),
+  };
+  const configKinds = (["ProviderConfig", "ClusterProviderConfig"] as const).map((kind) =>
+    crdFor({
+      group,
+      version: "v1alpha1",
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      scope: kind === "ProviderConfig" ? "Namespaced" : "Cluster",
+      description: "Where the test double's cloud is.",
+      spec: ProviderConfigSpec,
+    }),
+  );
+  const registered: RegisteredKind = {
+    provider: "double",
+    managed,
+    externalName: { assignedByCloud },
+    connector: {
+      async connect(mr, ctx) {
+        const pc = ProviderConfigSpec.safeParse((await ctx.providerConfig(mr)).spec);
+        if (!pc.success) throw new ProviderError("Configuration", `invalid ProviderConfig: ${z.prettifyError(pc.error)}`);
+        if (pc.data.credentialsSecretRef) await ctx.secretValue(pc.data.credentialsSecretRef);
+        if (pc.data.cloud !== "memory") throw new ProviderError("Configuration", `unknown cloud "${pc.data.cloud}"`);
+        return thingClient(cloud, assignedByCloud);
+      },
+    },
+  };
+  const crds: CustomResourceDefinition[] = [managedCrd(managed), ...configKinds];
+  return { cloud, registered, crds };
+}
+
+function idOf(mr: Managed, assignedByCloud: boolean): string | undefined {
+  return mr.metadata.annotations?.[Annotations.externalName] ?? (assignedByCloud ? undefined : mr.metadata.name);
+}
+
+function params(mr: Managed): ThingParameters {
+  return ThingParameters.parse(mr.spec.forProvider);
+}
+
+function diffOf(desired: ThingParameters, thing: CloudThing): FieldDiff[] {
+  const diff: FieldDiff[] = [];
+  if (desired.size !== thing.size) diff.push({ path: "size", desired: desired.size, observed: thing.size });
+  if (desired.color !== undefined && desired.color !== thing.color) diff.push({ path: "color", desired: desired.color, observed: thing.color });
+  // Tags compare as maps: order never matters, and unset means "none managed".
+  if (desired.tags !== undefined && !isDeepStrictEqual(desired.tags, thing.tags)) diff.push({ path: "tags", desired: desired.tags, observed: thing.tags });
+  return diff;
+}
+
+function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClient {
+  return {
+    async observe(mr): Promise<Observation> {
+      const id = idOf(mr, assignedByCloud);
+      const thing = id ? await cloud.get(id) : undefined;
+      if (!thing) return { exists: false, upToDate: false };
+      const desired = params(mr);
+      const diff = diffOf(desired, thing);
+      const readiness = thing.state === "available" ? "Available" : thing.state === "creating" ? "Creating" : "Deleting";
+      return {
+        exists: true,
+        upToDate: diff.length === 0,
+        diff,
+        atProvider: { id: thing.id, state: thing.state, size: thing.size },
+        connectionDetails: { endpoint: `${thing.id}.memory.local`, password: `pw-${thing.id}` },
+        ...(desired.color === undefined ? { lateInitialized: { color: thing.color } } : {}),
+        ready: readiness,
+        ...(readiness === "Available" ? {} : { message: `the thing is ${thing.state}` }),
+      };
+    },
+    async create(mr) {
+      const desired = params(mr);
+      const id = assignedByCloud ? undefined : (idOf(mr, false) ?? mr.metadata.name);
+      const thing = await cloud.create({ ...(id ? { id } : {}), size: desired.size, color: desired.color ?? "red", tags: desired.tags ?? {} });
+      return { externalName: thing.id };
+    },
+    async update(mr, diff) {
+      const id = idOf(mr, assignedByCloud) ?? "";
+      const desired = params(mr);
+      const change: Partial<CloudThing> = {};
+      for (const d of diff) {
+        if (d.path === "size") change.size = desired.size;
+        if (d.path === "color" && desired.color) change.color = desired.color;
+        if (d.path === "tags") change.tags = desired.tags ?? {};
+      }
+      await cloud.update(id, change);
+      return {};
+    },
+    async delete(mr) {
+      await cloud.delete(idOf(mr, assignedByCloud) ?? "");
+      return {};
+    },
+  };
+}
