@@ -83,7 +83,7 @@ export class LeaderElector {
       }
       const spec = lease.spec ?? {};
       const held = spec.holderIdentity && spec.holderIdentity !== this.#o.identity;
-      const expires = (spec.renewTime?.getTime() ?? 0) + (spec.leaseDurationSeconds ?? this.#o.leaseDurationSeconds) * 1000;
+      const expires = timeOf(spec.renewTime) + (spec.leaseDurationSeconds ?? this.#o.leaseDurationSeconds) * 1000;
       if (held && expires > Date.now()) return false;
       const takingOver = spec.holderIdentity !== this.#o.identity;
       lease.spec = {
@@ -107,4 +107,11 @@ export class LeaderElector {
       spec: { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#o.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
     };
   }
+}
+
+/** Lease times arrive as RFC 3339 strings at run time, whatever the generated type says. */
+function timeOf(value: Date | string | undefined): number {
+  if (value === undefined) return 0;
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? 0 : ms;
 }
