@@ -36,7 +36,8 @@ export interface KindRef {
 }
 
 export async function applyCrds(crds: readonly CustomResourceDefinition[]): Promise<void> {
-  await kubectlOk(["apply", "-f", "-"], toYaml(crds));
+  // Server-side apply: several test files may install the same CRDs at once.
+  await kubectlOk(["apply", "--server-side", "--force-conflicts", "--field-manager=terraplane-tests", "-f", "-"], toYaml(crds));
   for (const crd of crds) await waitEstablished(crd.metadata.name);
 }
 

@@ -1,0 +1,117 @@
+import { isThrottlingError, isTransientError } from "@smithy/core/retry";
+import { ProviderError } from "../../core/errors.ts";
+import type { ErrorClass } from "../../core/errors.ts";
+
+// AWS errors are classified by the SDK's error name (the service's error code) and HTTP status,
+// never by message text.
+
+const BY_NAME: Readonly<Record<string, ErrorClass>> = {
+  // not found
+  DBInstanceNotFound: "NotFound",
+  DBInstanceNotFoundFault: "NotFound",
+  LoadBalancerNotFound: "NotFound",
+  LoadBalancerNotFoundException: "NotFound",
+  TargetGroupNotFound: "NotFound",
+  TargetGroupNotFoundException: "NotFound",
+  ListenerNotFound: "NotFound",
+  ListenerNotFoundException: "NotFound",
+  NoSuchDistribution: "NotFound",
+  NoSuchResource: "NotFound",
+  // already exists
+  DBInstanceAlreadyExists: "AlreadyExists",
+  DBInstanceAlreadyExistsFault: "AlreadyExists",
+  DuplicateLoadBalancerName: "AlreadyExists",
+  DuplicateLoadBalancerNameException: "AlreadyExists",
+  DuplicateTargetGroupName: "AlreadyExists",
+  DuplicateTargetGroupNameException: "AlreadyExists",
+  DuplicateListener: "AlreadyExists",
+  DuplicateListenerException: "AlreadyExists",
+  DistributionAlreadyExists: "AlreadyExists",
+  CNAMEAlreadyExists: "AlreadyExists",
+  // the request can never succeed as written
+  InvalidParameterValue: "InvalidParameter",
+  InvalidParameterValueException: "InvalidParameter",
+  InvalidParameterCombination: "InvalidParameter",
+  InvalidParameterCombinationException: "InvalidParameter",
+  ValidationError: "InvalidParameter",
+  ValidationException: "InvalidParameter",
+  InvalidArgument: "InvalidParameter",
+  InvalidConfigurationRequest: "InvalidParameter",
+  InvalidConfigurationRequestException: "InvalidParameter",
+  InvalidSubnet: "InvalidParameter",
+  InvalidSubnetException: "InvalidParameter",
+  InvalidVPCNetworkStateFault: "InvalidParameter",
+  StorageTypeNotSupported: "InvalidParameter",
+  StorageTypeNotSupportedFault: "InvalidParameter",
+  InvalidOrigin: "InvalidParameter",
+  InvalidViewerCertificate: "InvalidParameter",
+  IllegalUpdate: "InvalidParameter",
+  // state: retry later
+  InvalidDBInstanceState: "Conflict",
+  InvalidDBInstanceStateFault: "Conflict",
+  ResourceInUse: "Conflict",
+  ResourceInUseException: "Conflict",
+  DistributionNotDisabled: "Conflict",
+  PreconditionFailed: "Conflict",
+  InvalidIfMatchVersion: "Conflict",
+  OperationNotPermitted: "Conflict",
+  OperationNotPermittedException: "Conflict",
+  // permissions
+  AccessDenied: "AccessDenied",
+  AccessDeniedException: "AccessDenied",
+  UnauthorizedOperation: "AccessDenied",
+  InvalidClientTokenId: "AccessDenied",
+  SignatureDoesNotMatch: "AccessDenied",
+  ExpiredToken: "AccessDenied",
+};
+
+interface SdkErrorLike {
+  readonly name: string;
+  readonly message: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $retryable?: { readonly throttling?: boolean };
+}
+
+function isSdkError(err: unknown): err is Error & SdkErrorLike {
+  return err instanceof Error && "$metadata" in err;
+}
+
+/** The error class of an AWS SDK error, from its name, then its throttling/transient classification, then its HTTP status. */
+export function classifyAwsError(err: unknown): ErrorClass {
+  if (!(err instanceof Error)) return "Unknown";
+  const byName = BY_NAME[err.name];
+  if (byName) return byName;
+  const sdk = isSdkError(err) ? err : undefined;
+  if (sdk && isThrottlingError({ name: sdk.name, message: sdk.message, $metadata: sdk.$metadata ?? {}, ...(sdk.$retryable ? { $retryable: sdk.$retryable } : {}) })) return "Throttled";
+  if (sdk && isTransientError({ name: sdk.name, message: sdk.message, $metadata: sdk.$metadata ?? {} })) return "Transient";
+  const status = sdk?.$metadata?.httpStatusCode;
+  if (status === 403) return "AccessDenied";
+  if (status === 404) return "NotFound";
+  if (status !== undefined && status >= 500) return "Transient";
+  // Socket errors and timeouts from the HTTP handler carry no metadata.
+  if (!sdk && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "TimeoutError"].some((code) => err.name === code || ("code" in err && err.code === code))) return "Transient";
+  return "Unknown";
+}
+
+/** Wraps an SDK error as a ProviderError naming the AWS operation (so access-denied messages say which action). */
+export function toProviderError(operation: string, err: unknown): ProviderError {
+  const errorClass = classifyAwsError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const code = err instanceof Error ? err.name : undefined;
+  const prefix = errorClass === "AccessDenied" ? `access denied for ${operation}` : operation;
+  return new ProviderError(errorClass, `${prefix}: ${message}`, { ...(code ? { code } : {}), cause: err });
+}
+
+/** Runs one SDK call (the SDK retries throttling and transient errors itself) and classifies what it throws. */
+export async function awsCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toProviderError(operation, err);
+  }
+}
+
+/** True for NotFound, so observe can report exists=false. */
+export function isAwsNotFound(err: unknown): boolean {
+  return classifyAwsError(err) === "NotFound";
+}
