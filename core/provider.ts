@@ -62,6 +62,11 @@ export interface Observation<A = unknown> {
   readonly message?: string;
   /** A long-running operation still under way (undefined: none, or it finished). */
   readonly pendingOperation?: PendingOperation;
+  /**
+   * The identifier under which the provider found the resource when it differs from the recorded
+   * external name, e.g. found by ownership tags after a create that timed out. The core records it.
+   */
+  readonly externalName?: string;
 }
 
 export interface CreateResult {

@@ -9,7 +9,7 @@ import { isConflict } from "./kube/errors.ts";
 import type { EventRecorder } from "./kube/events.ts";
 import type { ManagedWriter } from "./kube/managed-client.ts";
 import { Annotations, FINALIZER } from "./managed.ts";
-import type { FieldDrift } from "./managed.ts";
+import type { FieldDrift, PendingOperation } from "./managed.ts";
 import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
 import type { ConnectContext, Connector, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation } from "./provider.ts";
 
@@ -104,7 +104,7 @@ export class ManagedReconciler {
     }
     if (!allowed(mr, "Create")) {
       const message = `the cloud resource ${this.#describeName(mr)} does not exist, and managementPolicies do not allow Terraplane to create it`;
-      await this.#event(mr, "Warning", EventReason.ExternalResourceMissing, message);
+      await this.#o.events.record(mr, "Warning", EventReason.ExternalResourceMissing, message);
       await this.#writeStatus(mr, [ready("Unavailable", "the cloud resource does not exist"), synced("ReconcileError", message)], { atProvider: null });
       return { type: "error", terminal: true, afterMs: this.#poll(mr) };
     }
@@ -138,36 +138,41 @@ export class ManagedReconciler {
 
   /** The cloud resource exists: record what the provider found, late-initialise, correct drift. */
   async #existing(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
-    let current = await this.#recordDiscovery(mr, obs);
-    if (obs.lateInitialized && Object.keys(obs.lateInitialized).length > 0 && allowed(current, "LateInitialize")) {
-      current = await this.#o.writer.patchForProvider(current, obs.lateInitialized);
-      await this.#event(current, "Normal", EventReason.LateInitialized, `filled unset fields from the cloud: ${Object.keys(obs.lateInitialized).sort().join(", ")}`);
-    }
+    const current = await this.#lateInitialize(await this.#recordDiscovery(mr, obs), obs);
     if (obs.connectionDetails) {
       try {
         await this.#o.connection.publish(current, obs.connectionDetails);
       } catch (err) {
-        if (isConflict(err)) throw err;
         return this.#fail(current, EventReason.CannotPublishConnectionDetails, "cannot write the connection secret", err);
       }
     }
     if (!obs.upToDate && !obs.pendingOperation) return this.#update(current, external, obs);
 
-    const inFlight = obs.pendingOperation !== undefined || (obs.ready ?? "Available") !== "Available";
-    await this.#writeStatus(current, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess")], {
+    const readiness = obs.ready ?? "Available";
+    await this.#writeStatus(current, [ready(readiness, obs.message), synced("ReconcileSuccess")], {
       atProvider: obs.atProvider ?? null,
       lastSyncTime: this.#now(),
       pendingOperation: obs.pendingOperation ?? null,
       ...(obs.upToDate ? { drift: null } : {}),
     });
+    const inFlight = obs.pendingOperation !== undefined || readiness !== "Available";
     return { type: "requeue", afterMs: inFlight ? this.#o.progressIntervalMs : this.#poll(current) };
+  }
+
+  /** Writes back the unset fields the cloud filled in, when LateInitialize is allowed. */
+  async #lateInitialize(mr: Managed, obs: Observation): Promise<Managed> {
+    const fields = obs.lateInitialized ?? {};
+    if (Object.keys(fields).length === 0 || !allowed(mr, "LateInitialize")) return mr;
+    const current = await this.#o.writer.patchForProvider(mr, fields);
+    await this.#o.events.record(current, "Normal", EventReason.LateInitialized, `filled unset fields from the cloud: ${Object.keys(fields).sort().join(", ")}`);
+    return current;
   }
 
   /**
    * The provider found the resource by something other than its recorded name (an ownership tag after
    * a timed-out create), or a create-pending marker is still open: record what is now known.
    */
-  async #recordDiscovery(mr: Managed, obs: Observation & { externalName?: string }): Promise<Managed> {
+  async #recordDiscovery(mr: Managed, obs: Observation): Promise<Managed> {
     const annotations: Record<string, string> = {};
     if (obs.externalName && obs.externalName !== externalName(mr)) annotations[Annotations.externalName] = obs.externalName;
     if (createOutcomeUnknown(mr)) annotations[Annotations.createSucceeded] = this.#now();
@@ -183,21 +188,13 @@ export class ManagedReconciler {
 
   async #update(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
     const diff = obs.diff ?? [];
-    // A spec edit not yet synced is the user's change, not drift; drift is the cloud moving on its own.
-    const specEdited = mr.metadata.generation !== mr.status?.observedGeneration;
-    const drift = specEdited ? undefined : { fields: diff.map(redact), detectedAt: this.#now() };
-    if (drift && !sameDrift(mr.status?.drift?.fields, drift.fields)) {
-      this.#o.onDrift?.();
-      await this.#o.events.record(mr, "Warning", EventReason.DriftDetected, `the cloud resource drifted from spec: ${fieldList(diff)}`);
-    }
-    const driftStatus = drift ? (sameDrift(mr.status?.drift?.fields, drift.fields) ? mr.status?.drift : drift) : undefined;
+    const drift = await this.#recordDrift(mr, diff);
+    const observed = { atProvider: obs.atProvider ?? null, lastSyncTime: this.#now() };
+    const readyNow = ready(obs.ready ?? "Available", obs.message);
 
     if (!allowed(mr, "Update")) {
-      await this.#writeStatus(mr, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess", `differs from spec (${fieldList(diff)}); managementPolicies do not allow updates`)], {
-        atProvider: obs.atProvider ?? null,
-        lastSyncTime: this.#now(),
-        ...(driftStatus ? { drift: driftStatus } : {}),
-      });
+      const message = `differs from spec (${fieldList(diff)}); managementPolicies do not allow updates`;
+      await this.#writeStatus(mr, [readyNow, synced("ReconcileSuccess", message)], { ...observed, ...(drift ? { drift } : {}) });
       return { type: "requeue", afterMs: this.#poll(mr) };
     }
     let result;
@@ -208,20 +205,34 @@ export class ManagedReconciler {
     }
     if (result.connectionDetails) await this.#o.connection.publish(mr, result.connectionDetails);
     await this.#o.events.record(mr, "Normal", EventReason.UpdatedExternalResource, `updated ${fieldList(diff)}`);
-    await this.#writeStatus(mr, [ready(obs.ready ?? "Available", obs.message), synced("ReconcileSuccess")], {
-      atProvider: obs.atProvider ?? null,
-      lastSyncTime: this.#now(),
+    await this.#writeStatus(mr, [readyNow, synced("ReconcileSuccess")], {
+      ...observed,
       pendingOperation: result.pendingOperation ?? null,
-      ...(driftStatus ? { drift: { ...driftStatus, corrected: true } } : {}),
+      ...(drift ? { drift: { ...drift, corrected: true } } : {}),
     });
     return { type: "requeue", afterMs: this.#o.progressIntervalMs };
+  }
+
+  /**
+   * A difference is drift only when the spec has not changed since the last sync (otherwise it is
+   * the user's edit on its way). New drift is announced once, with the fields it touches; the same
+   * drift seen again keeps its first detection time.
+   */
+  async #recordDrift(mr: Managed, diff: readonly FieldDiff[]): Promise<ManagedStatus["drift"]> {
+    const status = mr.status;
+    if (!status || mr.metadata.generation !== status.observedGeneration) return undefined;
+    const fields = diff.map(redact);
+    if (sameDrift(status.drift?.fields, fields)) return status.drift;
+    this.#o.onDrift?.();
+    await this.#o.events.record(mr, "Warning", EventReason.DriftDetected, `the cloud resource drifted from spec: ${fieldList(diff)}`);
+    return { fields, detectedAt: this.#now() };
   }
 
   async #delete(mr: Managed, signal: AbortSignal): Promise<Outcome> {
     const finalizers = mr.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return { type: "done" };
     if (orphanOnDelete(mr)) {
-      await this.#event(mr, "Normal", EventReason.OrphanedExternalResource, `left ${this.#describeName(mr)} in the cloud (deletionPolicy Orphan)`);
+      await this.#o.events.record(mr, "Normal", EventReason.OrphanedExternalResource, `left ${this.#describeName(mr)} in the cloud (deletionPolicy Orphan)`);
       return this.#release(mr);
     }
     const client = await this.#connect(mr, signal);
@@ -233,19 +244,23 @@ export class ManagedReconciler {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
     if (!obs.exists) {
-      await this.#event(mr, "Normal", EventReason.DeletedExternalResource, `deleted ${this.#describeName(mr)}`);
+      await this.#o.events.record(mr, "Normal", EventReason.DeletedExternalResource, `deleted ${this.#describeName(mr)}`);
       return this.#release(mr);
     }
-    let pendingOperation = obs.pendingOperation;
-    if (obs.ready !== "Deleting" || !pendingOperation) {
-      try {
-        pendingOperation = (await this.#call("delete", () => client.external.delete(mr))).pendingOperation ?? pendingOperation;
-      } catch (err) {
-        return this.#fail(mr, EventReason.CannotDeleteExternalResource, "cannot delete the cloud resource", err);
-      }
-      if (obs.ready !== "Deleting") await this.#o.events.record(mr, "Normal", EventReason.DeletingExternalResource, `deleting ${this.#describeName(mr)}`);
+    // A delete already under way in the cloud is only watched; anything else gets a (repeated, idempotent) delete call.
+    if (obs.ready === "Deleting" && obs.pendingOperation) return this.#deleting(mr, obs.message, obs.pendingOperation);
+    let result;
+    try {
+      result = await this.#call("delete", () => client.external.delete(mr));
+    } catch (err) {
+      return this.#fail(mr, EventReason.CannotDeleteExternalResource, "cannot delete the cloud resource", err);
     }
-    await this.#writeStatus(mr, [ready("Deleting", obs.message), synced("ReconcileSuccess")], { pendingOperation: pendingOperation ?? null });
+    if (obs.ready !== "Deleting") await this.#o.events.record(mr, "Normal", EventReason.DeletingExternalResource, `deleting ${this.#describeName(mr)}`);
+    return this.#deleting(mr, obs.message, result.pendingOperation ?? obs.pendingOperation);
+  }
+
+  async #deleting(mr: Managed, message: string | undefined, pendingOperation: PendingOperation | undefined): Promise<Outcome> {
+    await this.#writeStatus(mr, [ready("Deleting", message), synced("ReconcileSuccess")], { pendingOperation: pendingOperation ?? null });
     return { type: "requeue", afterMs: this.#o.progressIntervalMs };
   }
 
@@ -265,11 +280,6 @@ export class ManagedReconciler {
     await this.#writeStatus(mr, [synced("ReconcileError", message)]);
     const terminal = isTerminal(err);
     return { type: "error", terminal, afterMs: this.#poll(mr) };
-  }
-
-  /** Emits an event only when this is news: the same reason and message as the Synced/Ready state already shows is not repeated. */
-  async #event(mr: Managed, type: "Normal" | "Warning", reason: EventReason, message: string): Promise<void> {
-    await this.#o.events.record(mr, type, reason, message);
   }
 
   /**
