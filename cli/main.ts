@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { crdsCommand } from "./crds.ts";
+import { explainCommand, statusCommand } from "./inspect-commands.ts";
 import { runCommand } from "./run.ts";
 import { sandboxCommand } from "./sandbox.ts";
 
@@ -9,6 +10,8 @@ const program = new Command()
   .showHelpAfterError()
   .addCommand(runCommand())
   .addCommand(crdsCommand())
+  .addCommand(statusCommand())
+  .addCommand(explainCommand())
   .addCommand(sandboxCommand());
 
 try {

@@ -41,8 +41,19 @@ export async function applyCrds(crds: readonly CustomResourceDefinition[]): Prom
   for (const crd of crds) await waitEstablished(crd.metadata.name);
 }
 
+/**
+ * Deletes a test's CRDs. Objects still holding a finalizer (their controller already stopped) would
+ * keep a CRD terminating forever, so finalizers are cleared first: test clean-up only.
+ */
 export async function deleteCrds(crds: readonly CustomResourceDefinition[]): Promise<void> {
-  for (const crd of crds) await kubectl(["delete", "crd", crd.metadata.name, "--wait=false"]);
+  for (const crd of crds) {
+    const list = await kubectl(["get", crd.metadata.name, "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}{\" \"}{.metadata.name}{\"\\n\"}{end}"]);
+    for (const line of list.stdout.split("\n").filter(Boolean)) {
+      const [namespace = "", name = ""] = line.split(" ");
+      await kubectl(["patch", crd.metadata.name, name, ...(namespace ? ["-n", namespace] : []), "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    }
+    await kubectl(["delete", "crd", crd.metadata.name, "--wait=false"]);
+  }
 }
 
 export async function getManaged(ref: KindRef, namespace: string, name: string): Promise<ManagedView | undefined> {
