@@ -1,20 +1,21 @@
 import { Command } from "commander";
-import { crdsCommand } from "./crds.ts";
-import { explainCommand, statusCommand } from "./inspect-commands.ts";
-import { runCommand } from "./run.ts";
-import { sandboxCommand } from "./sandbox.ts";
 
-const program = new Command()
-  .name("terraplane")
-  .description("Kubernetes-native cloud infrastructure")
-  .showHelpAfterError()
-  .addCommand(runCommand())
-  .addCommand(crdsCommand())
-  .addCommand(statusCommand())
-  .addCommand(explainCommand())
-  .addCommand(sandboxCommand());
+// Each command's module is imported only when that command runs: the controller pulls in every
+// cloud SDK, which `terraplane sandbox env` should not pay for.
+const commands: Readonly<Record<string, () => Promise<Command>>> = {
+  run: async () => (await import("./run.ts")).runCommand(),
+  crds: async () => (await import("./crds.ts")).crdsCommand(),
+  status: async () => (await import("./inspect-commands.ts")).statusCommand(),
+  explain: async () => (await import("./inspect-commands.ts")).explainCommand(),
+  sandbox: async () => (await import("./sandbox.ts")).sandboxCommand(),
+};
+
+const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();
 
 try {
+  const requested = process.argv[2];
+  const load = requested ? commands[requested] : undefined;
+  for (const make of load ? [load] : Object.values(commands)) program.addCommand(await make());
   await program.parseAsync(process.argv);
 } catch (err) {
   console.error(`terraplane: ${err instanceof Error ? err.message : String(err)}`);
