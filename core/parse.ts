@@ -1,7 +1,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { z } from "zod";
+import { managedSpecSchema, managedStatusSchema } from "./crd/generate.ts";
 import type { ManagedKind } from "./kind.ts";
-import { commonSpecShape, commonStatusShape } from "./managed.ts";
+import { commonSpecShape } from "./managed.ts";
 import type { Managed, ManagedSpec, ManagedStatus } from "./provider.ts";
 
 /** An object as listed by the API server: spec and status not yet validated. */
@@ -18,8 +19,9 @@ export interface ManagedParser {
  * ours to rewrite.
  */
 export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>>): ManagedParser {
-  const spec = z.object({ forProvider: kind.forProvider, ...commonSpecShape });
-  const status = z.object({ atProvider: kind.atProvider.optional(), ...commonStatusShape }).partial();
+  // The same schemas the CRD is generated from: what the API server admits, the reconciler accepts.
+  const spec = managedSpecSchema(kind);
+  const status = managedStatusSchema(kind).partial();
   return {
     parse(obj) {
       const base = baseOf(obj);

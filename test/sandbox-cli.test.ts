@@ -35,6 +35,7 @@ describe("terraplane sandbox CLI", () => {
         `export KUBECONFIG=${sandbox.kubeconfig}`,
         `export AWS_ENDPOINT_URL=${sandbox.awsEndpoint}`,
         `export TERRAPLANE_MOTO_ENDPOINT=${sandbox.motoEndpoint}`,
+        `export TERRAPLANE_GCP_ENDPOINT=${sandbox.gcpEndpoint}`,
       ]),
     );
   });
@@ -42,7 +43,7 @@ describe("terraplane sandbox CLI", () => {
   it("`status` lists every component as running", async () => {
     const result = await terraplane(["sandbox", "status"]);
     expect(result.code).toBe(0);
-    for (const name of ["controlplane", "moto", "moto-proxy"]) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+running\\s+\\d+`, "m"));
+    for (const name of ["controlplane", "moto", "moto-proxy", "gcp-emulator", "gcp-emulator-proxy"]) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+running\\s+\\d+`, "m"));
   });
 });
 
@@ -62,7 +63,7 @@ describe("terraplane sandbox lifecycle in its own state directory", () => {
     const started = await run(["sandbox", "up", "--detach"]);
     expect(started.code, started.stderr).toBe(0);
     const pidFiles = readdirSync(join(stateDir, "pids"));
-    expect(pidFiles.sort()).toEqual(["controlplane.json", "moto-proxy.json", "moto.json"]);
+    expect(pidFiles.sort()).toEqual(["controlplane.json", "gcp-emulator-proxy.json", "gcp-emulator.json", "moto-proxy.json", "moto.json"]);
     const pids = pidFiles.map((f) => (JSON.parse(readFileSync(join(stateDir, "pids", f), "utf8")) as { pid: number }).pid);
     for (const pid of pids) expect(running(pid)).toBe(true);
 

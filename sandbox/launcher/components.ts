@@ -118,6 +118,29 @@ export const moto: Component = {
   healthy: (r) => httpServing(`${r.url}/moto-api/`),
 };
 
+const gcpEmulatorHealthy = (r: ComponentRecord): Promise<boolean> => httpServing(`${r.url}/__emulator/health`);
+
+/** The Cloud SQL Admin v1 and compute v1 (global load balancing) emulator, run from source by our own Node. */
+export const gcpEmulator: Component = {
+  name: "gcp-emulator",
+  description: "GCP emulator (Cloud SQL Admin v1, compute v1 load balancing)",
+  dependsOn: [],
+  async start() {
+    const port = await freePort();
+    return launch(
+      {
+        name: "gcp-emulator",
+        command: process.execPath,
+        args: ["--disable-warning=ExperimentalWarning", join(repoRoot, "sandbox", "gcp-emulator", "main.ts"), "--port", String(port)],
+        marker: "gcp-emulator/main.ts",
+        url: `http://127.0.0.1:${port}`,
+      },
+      gcpEmulatorHealthy,
+    );
+  },
+  healthy: gcpEmulatorHealthy,
+};
+
 /** The fault proxy in front of an emulator; SDKs in the sandbox talk to this, never to the emulator directly. */
 function faultProxyFor(upstream: string): Component {
   const name = `${upstream}-proxy`;
@@ -154,4 +177,4 @@ function faultProxyFor(upstream: string): Component {
 }
 
 /** Every component, in start order (dependencies first). */
-export const components: readonly Component[] = [controlPlane, moto, faultProxyFor("moto")];
+export const components: readonly Component[] = [controlPlane, moto, faultProxyFor("moto"), gcpEmulator, faultProxyFor("gcp-emulator")];

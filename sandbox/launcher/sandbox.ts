@@ -13,6 +13,10 @@ export interface SandboxInfo {
   readonly awsEndpoint: string;
   /** moto itself, for tests that must bypass the proxy (e.g. changing the cloud "behind Terraplane's back"). */
   readonly motoEndpoint: string;
+  /** The fault proxy in front of the GCP emulator: what the Google clients use as their endpoint. */
+  readonly gcpEndpoint: string;
+  /** The GCP emulator itself, for tests that bypass the proxy (and for its /__emulator/ control API). */
+  readonly gcpEmulatorEndpoint: string;
 }
 
 export interface UpResult {
@@ -35,7 +39,7 @@ export function up(log: Log = () => {}): Promise<UpResult> {
     const records = new Map<string, ComponentRecord>();
     const started: string[] = [];
     for (const component of components) {
-      const existing = await runningRecord(component);
+      const existing = await reusableRecord(component, records, started);
       if (existing) {
         log(`${component.name}: reusing pid ${existing.pid} at ${existing.url}`);
         records.set(component.name, existing);
@@ -52,6 +56,22 @@ export function up(log: Log = () => {}): Promise<UpResult> {
     }
     return { info: infoFrom(records), started };
   });
+}
+
+/**
+ * The running record of a component, unless it must be replaced: a component whose dependency was
+ * (re)started points at the old one (a proxy still forwarding to a dead upstream port).
+ */
+async function reusableRecord(
+  component: Component,
+  records: ReadonlyMap<string, ComponentRecord>,
+  started: readonly string[],
+): Promise<ComponentRecord | undefined> {
+  const existing = await runningRecord(component);
+  if (!existing) return undefined;
+  const upstream = existing.extra.upstream;
+  const stale = component.dependsOn.some((d) => started.includes(d) || (upstream !== undefined && records.get(d)?.url !== upstream));
+  return stale ? undefined : existing;
 }
 
 /** A recorded process that is alive but unhealthy is stopped before a replacement starts. */
@@ -123,16 +143,24 @@ function infoFrom(records: ReadonlyMap<string, ComponentRecord>): SandboxInfo {
     apiServer: controlPlane.url,
     awsEndpoint: get("moto-proxy").url,
     motoEndpoint: get("moto").url,
+    gcpEndpoint: get("gcp-emulator-proxy").url,
+    gcpEmulatorEndpoint: get("gcp-emulator").url,
   };
 }
 
-/** Shell `export` lines for a running sandbox; AWS_ENDPOINT_URL is honoured by the AWS SDKs and CLI. */
+/**
+ * Shell `export` lines for a running sandbox; AWS_ENDPOINT_URL is honoured by the AWS SDKs and CLI.
+ * The Google clients have no endpoint variable of their own: Terraplane passes TERRAPLANE_GCP_ENDPOINT
+ * to googleClientOptions().
+ */
 export function envLines(info: SandboxInfo): string[] {
   return [
     `export KUBECONFIG=${info.kubeconfig}`,
     `export AWS_ENDPOINT_URL=${info.awsEndpoint}`,
     `export TERRAPLANE_AWS_ENDPOINT=${info.awsEndpoint}`,
     `export TERRAPLANE_MOTO_ENDPOINT=${info.motoEndpoint}`,
+    `export TERRAPLANE_GCP_ENDPOINT=${info.gcpEndpoint}`,
+    `export TERRAPLANE_GCP_EMULATOR_ENDPOINT=${info.gcpEmulatorEndpoint}`,
     "export AWS_ACCESS_KEY_ID=testing",
     "export AWS_SECRET_ACCESS_KEY=testing",
     "export AWS_REGION=us-east-1",
