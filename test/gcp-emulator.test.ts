@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
-import { googleErrorReason } from "../sandbox/gcp-emulator/google-error.ts";
+import { googleErrorReason } from "../providers/gcp/google-error.ts";
 import { computeClients, gcpEmulatorControl, sqlClients, uniqueProject, waitForSqlOperation } from "./harness/gcp.ts";
 import { uniqueName } from "./harness/names.ts";
 

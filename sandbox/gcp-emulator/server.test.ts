@@ -1,6 +1,6 @@
 import { v1 as sql } from "@google-cloud/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { googleClientOptions } from "./client-options.ts";
+import { googleClientOptions } from "../../providers/gcp/client-options.ts";
 import { GcpEmulatorClient, GcpEmulatorControlError } from "./control-client.ts";
 import { startGcpEmulator } from "./server.ts";
 import type { GcpEmulator } from "./server.ts";

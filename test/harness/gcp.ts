@@ -14,8 +14,8 @@ import {
 import type { protos as sqlProtos } from "@google-cloud/sql";
 import { v1 as sql } from "@google-cloud/sql";
 import { inject } from "vitest";
-import { googleClientOptions } from "../../sandbox/gcp-emulator/client-options.ts";
-import type { GoogleClientOptions, RetrySettings } from "../../sandbox/gcp-emulator/client-options.ts";
+import { googleClientOptions } from "../../providers/gcp/client-options.ts";
+import type { GoogleClientOptions, RetrySettings } from "../../providers/gcp/client-options.ts";
 import { GcpEmulatorClient } from "../../sandbox/gcp-emulator/control-client.ts";
 import { uniqueName } from "./names.ts";
 
