@@ -119,8 +119,11 @@ export class KindController {
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
     const parsed = this.#parser.parse(obj);
     let outcome: Outcome;
-    if (!parsed.ok) outcome = await this.#invalid(parsed.raw, parsed.problems);
-    else outcome = await this.#reconciler.reconcile(parsed.value, this.#abort.signal);
+    // An invalid spec is reported, never acted on, except that deletion still proceeds (an object
+    // must never become undeletable; the provider reports what it cannot do without a valid spec).
+    if (parsed.ok) outcome = await this.#reconciler.reconcile(parsed.value, this.#abort.signal);
+    else if (obj.metadata?.deletionTimestamp) outcome = await this.#reconciler.reconcile(parsed.raw, this.#abort.signal);
+    else outcome = await this.#invalid(parsed.raw, parsed.problems);
     end();
     this.#o.metrics.reconciles.inc({ kind: kindLabel, result: outcome.type });
     this.#schedule(key, outcome);

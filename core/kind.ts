@@ -57,3 +57,14 @@ export function immutable(fields: readonly string[], kind: string): CelRule[] {
     message: `${field} is immutable: create a new ${kind} with the new ${field} (and delete this one) instead of changing it`,
   }));
 }
+
+/**
+ * CEL rules for fields the cloud may fill in (late initialisation) but that cannot change once set:
+ * unset → set is allowed, a change or removal is not.
+ */
+export function immutableOnceSet(fields: readonly string[], kind: string): CelRule[] {
+  return fields.map((field) => ({
+    rule: `!has(oldSelf.${field}) || (has(self.${field}) && self.${field} == oldSelf.${field})`,
+    message: `${field} cannot be changed once set: create a new ${kind} with the new ${field} (and delete this one) instead`,
+  }));
+}

@@ -48,6 +48,12 @@ export interface ReconcilerOptions {
  */
 export class ManagedReconciler {
   readonly #o: ReconcilerOptions;
+  /**
+   * The generation each object's status was last written for, by uid. The informer's copy of our own
+   * status write can lag; without this a cloud change right after an update would look like a spec
+   * edit instead of drift.
+   */
+  readonly #syncedGeneration = new Map<string, number>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -155,7 +161,9 @@ export class ManagedReconciler {
       pendingOperation: obs.pendingOperation ?? null,
       ...(obs.upToDate ? { drift: null } : {}),
     });
-    const inFlight = obs.pendingOperation !== undefined || readiness !== "Available";
+    // Creating and deleting are looked at again soon; a resource that is merely Unavailable (a long
+    // maintenance state) is polled at its normal interval, not hammered.
+    const inFlight = obs.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
     return { type: "requeue", afterMs: inFlight ? this.#o.progressIntervalMs : this.#poll(current) };
   }
 
@@ -220,7 +228,8 @@ export class ManagedReconciler {
    */
   async #recordDrift(mr: Managed, diff: readonly FieldDiff[]): Promise<ManagedStatus["drift"]> {
     const status = mr.status;
-    if (!status || mr.metadata.generation !== status.observedGeneration) return undefined;
+    const synced = Math.max(status?.observedGeneration ?? 0, this.#syncedGeneration.get(mr.metadata.uid ?? "") ?? 0);
+    if (!status || mr.metadata.generation !== synced) return undefined;
     const fields = diff.map(redact);
     if (sameDrift(status.drift?.fields, fields)) return status.drift;
     this.#o.onDrift?.();
@@ -266,6 +275,7 @@ export class ManagedReconciler {
 
   /** Removes our finalizer once the cloud resource is confirmed gone or orphaned. */
   async #release(mr: Managed): Promise<Outcome> {
+    this.#syncedGeneration.delete(mr.metadata.uid ?? "");
     const finalizers = (mr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     await this.#o.writer.patchMetadata(mr, { finalizers }, { precondition: true });
     return { type: "done" };
@@ -295,6 +305,7 @@ export class ManagedReconciler {
     };
     const changed = Object.entries(next).some(([key, value]) => !isDeepStrictEqual(value ?? undefined, (status as Record<string, unknown>)[key]));
     if (changed) await this.#o.writer.patchStatus(mr, next);
+    if (mr.metadata.uid && mr.metadata.generation !== undefined) this.#syncedGeneration.set(mr.metadata.uid, mr.metadata.generation);
   }
 
   async #call<T>(operation: "observe" | "create" | "update" | "delete", fn: () => Promise<T>): Promise<T> {

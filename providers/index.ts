@@ -2,6 +2,7 @@ import type { RegisteredKind } from "../core/controller.ts";
 import { crdFor, managedCrd } from "../core/crd/generate.ts";
 import type { CustomResourceDefinition } from "../core/crd/generate.ts";
 import type { CrdKind } from "../core/kind.ts";
+import { awsProvider } from "./aws/index.ts";
 
 /** A cloud provider plugin: its managed kinds and its own (non-managed) kinds such as ProviderConfig. */
 export interface Provider {
@@ -10,8 +11,8 @@ export interface Provider {
   readonly configKinds: readonly CrdKind[];
 }
 
-/** Every provider built into this binary. The AWS and GCP providers register here. */
-export const providers: readonly Provider[] = [];
+/** Every provider built into this binary. */
+export const providers: readonly Provider[] = [awsProvider];
 
 export function managedKinds(): RegisteredKind[] {
   return providers.flatMap((p) => p.kinds);

@@ -1,0 +1,10 @@
+import type { Provider } from "../index.ts";
+import { database } from "./database/index.ts";
+import { awsConfigKinds } from "./provider-config.ts";
+
+/** The AWS provider: RDS databases, ELBv2 load balancers, CloudFront distributions. */
+export const awsProvider: Provider = {
+  name: "aws",
+  kinds: [database],
+  configKinds: awsConfigKinds,
+};

@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { ProviderError } from "../../core/errors.ts";
+import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
+import { googleClientOptions, ServiceAccountKeySchema } from "./client-options.ts";
+import type { GoogleClientOptions } from "./client-options.ts";
+import { GcpProviderConfigSpec } from "./provider-config.ts";
+
+/**
+ * One project + credentials + endpoint: hands out the official clients, cached so their auth
+ * tokens, connection pools and retry settings are shared by every resource that uses them.
+ */
+export class GcpSession {
+  readonly project: string;
+  readonly defaultRegion: string | undefined;
+  readonly options: GoogleClientOptions;
+  readonly #clients = new Map<unknown, unknown>();
+
+  constructor(project: string, defaultRegion: string | undefined, options: GoogleClientOptions) {
+    this.project = project;
+    this.defaultRegion = defaultRegion;
+    this.options = options;
+  }
+
+  client<C>(ctor: new (options: GoogleClientOptions) => C): C {
+    const cached = this.#clients.get(ctor);
+    if (cached instanceof ctor) return cached;
+    const client = new ctor(this.options);
+    this.#clients.set(ctor, client);
+    return client;
+  }
+}
+
+const MAX_SESSIONS = 256;
+
+/** The GCP Connector: resolves the ProviderConfig and credentials into a cached session, then builds the kind's client on it. */
+export function gcpConnector<F, A>(makeClient: (session: GcpSession, mr: Managed<F, A>) => ExternalClient<F, A>): Connector<F, A> {
+  const sessions = new Map<string, GcpSession>();
+  return {
+    async connect(mr, ctx) {
+      const { key, project, region, options } = await resolveConfig(mr, ctx);
+      let session = sessions.get(key);
+      if (!session) {
+        if (sessions.size >= MAX_SESSIONS) sessions.clear();
+        session = new GcpSession(project, region, options);
+        sessions.set(key, session);
+      }
+      return makeClient(session, mr);
+    },
+  };
+}
+
+async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: string; project: string; region: string | undefined; options: GoogleClientOptions }> {
+  const pc = await ctx.providerConfig(mr);
+  const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
+  const parsed = GcpProviderConfigSpec.safeParse(pc.spec);
+  if (!parsed.success) throw new ProviderError("Configuration", `${pcName} is invalid: ${z.prettifyError(parsed.error)}`);
+  const spec = parsed.data;
+  const identity = [pc.metadata?.uid ?? "", spec.project, spec.endpoint ?? ""];
+  let credentials: z.infer<typeof ServiceAccountKeySchema> | undefined;
+  if (spec.credentials.source === "Secret") {
+    const ref = spec.credentials.secretRef;
+    const namespace = ref?.namespace ?? pc.metadata?.namespace;
+    if (!ref || !namespace) throw new ProviderError("Configuration", `${pcName}: credentials.secretRef needs a namespace`);
+    const raw = await ctx.secretValue({ namespace, name: ref.name, key: ref.key });
+    const key = ServiceAccountKeySchema.safeParse(safeJson(raw));
+    // Never echo the key: only say which Secret is malformed.
+    if (!key.success) throw new ProviderError("Configuration", `Secret "${ref.name}" key "${ref.key}" in namespace "${namespace}" is not a service-account JSON key`);
+    credentials = key.data;
+    identity.push(createHash("sha256").update(raw).digest("hex"));
+  }
+  const options = googleClientOptions({ ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), ...(credentials ? { credentials } : {}) });
+  return { key: identity.join("\0"), project: spec.project, region: spec.region, options };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
