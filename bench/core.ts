@@ -91,8 +91,7 @@ await Promise.all(
 );
 const created = performance.now();
 log(`created ${count} in ${((created - t0) / 1000).toFixed(1)}s`);
-let ready = 0;
-while ((ready = await readyCount()) < count) {
+for (let ready = await readyCount(); ready < count; ready = await readyCount()) {
   log(`${ready}/${count} Ready`);
   await sleep(2_000);
 }
