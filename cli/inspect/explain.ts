@@ -46,7 +46,7 @@ export async function explain(kc: KubeConfig, kind: ServedKind, namespace: strin
   try {
     raw = await custom.getNamespacedCustomObject({ group: kind.group, version: kind.version, plural: kind.plural, namespace, name });
   } catch (err) {
-    if (isNotFound(err)) throw new Error(`${kind.kind} "${name}" not found in namespace "${namespace}"`);
+    if (isNotFound(err)) throw new Error(`${kind.kind} "${name}" not found in namespace "${namespace}"`, { cause: err });
     throw err;
   }
   const object = ManagedObject.parse(raw);
