@@ -1,10 +1,11 @@
 import type { Provider } from "../index.ts";
+import { cdn } from "./cdn/index.ts";
 import { database } from "./database/index.ts";
 import { awsConfigKinds } from "./provider-config.ts";
 
 /** The AWS provider: RDS databases, ELBv2 load balancers, CloudFront distributions. */
 export const awsProvider: Provider = {
   name: "aws",
-  kinds: [database],
+  kinds: [database, cdn],
   configKinds: awsConfigKinds,
 };
