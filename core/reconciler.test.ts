@@ -103,8 +103,7 @@ const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; 
       outcome: "requeue",
       log: [
         "observe",
-        `meta!:{"finalizers":["${FINALIZER}"]}`,
-        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"},"finalizers":["${FINALIZER}"]}`,
         "create",
         `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
         "event:Normal:CreatedExternalResource",

@@ -119,12 +119,14 @@ export class ManagedReconciler {
 
   async #create(mr: Managed, external: ExternalClient): Promise<Outcome> {
     const finalizers = mr.metadata.finalizers ?? [];
-    // The finalizer and the create-pending marker are persisted, conditional on the version we read,
-    // before the cloud is touched: a crash after this point can never leak or duplicate silently.
-    let current = finalizers.includes(FINALIZER)
-      ? mr
-      : await this.#o.writer.patchMetadata(mr, { finalizers: [...finalizers, FINALIZER] }, { precondition: true });
-    current = await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createPending]: this.#now() } }, { precondition: true });
+    // The finalizer and the create-pending marker are persisted in one write, conditional on the
+    // version we read, before the cloud is touched: a crash after this point can never leak or
+    // duplicate silently.
+    let current = await this.#o.writer.patchMetadata(
+      mr,
+      { annotations: { [Annotations.createPending]: this.#now() }, ...(finalizers.includes(FINALIZER) ? {} : { finalizers: [...finalizers, FINALIZER] }) },
+      { precondition: true },
+    );
 
     let result;
     try {
