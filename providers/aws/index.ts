@@ -1,11 +1,12 @@
 import type { Provider } from "../index.ts";
 import { cdn } from "./cdn/index.ts";
 import { database } from "./database/index.ts";
+import { loadBalancer } from "./loadbalancer/index.ts";
 import { awsConfigKinds } from "./provider-config.ts";
 
 /** The AWS provider: RDS databases, ELBv2 load balancers, CloudFront distributions. */
 export const awsProvider: Provider = {
   name: "aws",
-  kinds: [database, cdn],
+  kinds: [database, loadBalancer, cdn],
   configKinds: awsConfigKinds,
 };

@@ -1,0 +1,291 @@
+import { describe, expect, it } from "vitest";
+import type {
+  CreateListenerInput,
+  CreateLoadBalancerInput,
+  CreateTargetGroupInput,
+  IpAddressType,
+  Listener,
+  LoadBalancer,
+  ModifyListenerInput,
+  ModifyTargetGroupInput,
+  TargetDescription,
+  TargetGroup,
+  TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ProviderError, errorClassOf } from "../../../core/errors.ts";
+import { Annotations } from "../../../core/managed.ts";
+import type { Managed } from "../../../core/provider.ts";
+import { tagsToMap } from "../tags.ts";
+import type { ElbApi } from "./api.ts";
+import { LoadBalancerClient } from "./client.ts";
+import { targetGroupName } from "./names.ts";
+
+// The external client against an in-memory ELBv2: call order (dependencies on create, update and
+// delete), idempotency (a retried create finds its own), ownership checks, and silence when up to date.
+
+class FakeElb implements ElbApi {
+  readonly calls: string[] = [];
+  readonly lbs = new Map<string, LoadBalancer>();
+  readonly tags = new Map<string, Record<string, string>>();
+  readonly listeners = new Map<string, Listener>();
+  readonly tgs = new Map<string, TargetGroup>();
+  readonly targets = new Map<string, TargetDescription[]>();
+  #n = 0;
+
+  #id(kind: string): string {
+    return `arn:${kind}/${++this.#n}`;
+  }
+
+  async describeLoadBalancer(name: string): Promise<LoadBalancer | undefined> {
+    this.calls.push("DescribeLoadBalancers");
+    return this.lbs.get(name);
+  }
+  async createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer> {
+    this.calls.push("CreateLoadBalancer");
+    const lb: LoadBalancer = {
+      LoadBalancerName: input.Name,
+      LoadBalancerArn: this.#id("loadbalancer"),
+      Type: input.Type,
+      Scheme: input.Scheme,
+      VpcId: "vpc-1",
+      State: { Code: "provisioning" },
+      IpAddressType: "ipv4",
+      AvailabilityZones: (input.Subnets ?? []).map((SubnetId) => ({ SubnetId })),
+      SecurityGroups: input.SecurityGroups ?? [],
+    };
+    this.lbs.set(input.Name ?? "", lb);
+    this.tags.set(lb.LoadBalancerArn ?? "", tagsToMap(input.Tags));
+    return lb;
+  }
+  async deleteLoadBalancer(arn: string): Promise<void> {
+    this.calls.push("DeleteLoadBalancer");
+    for (const [name, lb] of this.lbs) if (lb.LoadBalancerArn === arn) this.lbs.delete(name);
+    // Its listeners go with it.
+    for (const [key, l] of this.listeners) if (l.LoadBalancerArn === arn) this.listeners.delete(key);
+  }
+  async setSubnets(): Promise<void> {
+    this.calls.push("SetSubnets");
+  }
+  async setSecurityGroups(): Promise<void> {
+    this.calls.push("SetSecurityGroups");
+  }
+  async setIpAddressType(_arn: string, _type: IpAddressType): Promise<void> {
+    this.calls.push("SetIpAddressType");
+  }
+  async describeTags(arns: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    this.calls.push("DescribeTags");
+    return new Map(arns.map((arn) => [arn, { ...this.tags.get(arn) }]));
+  }
+  async addTags(arn: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push("AddTags");
+    this.tags.set(arn, { ...this.tags.get(arn), ...tags });
+  }
+  async removeTags(arn: string, keys: readonly string[]): Promise<void> {
+    this.calls.push("RemoveTags");
+    this.tags.set(arn, Object.fromEntries(Object.entries(this.tags.get(arn) ?? {}).filter(([k]) => !keys.includes(k))));
+  }
+  async describeListeners(lbArn: string): Promise<Listener[]> {
+    this.calls.push("DescribeListeners");
+    return [...this.listeners.values()].filter((l) => l.LoadBalancerArn === lbArn);
+  }
+  async createListener(input: CreateListenerInput): Promise<Listener> {
+    this.calls.push(`CreateListener:${input.Port}`);
+    const listener: Listener = { ...input, ListenerArn: this.#id("listener") };
+    this.listeners.set(listener.ListenerArn ?? "", listener);
+    return listener;
+  }
+  async modifyListener(input: ModifyListenerInput): Promise<void> {
+    this.calls.push("ModifyListener");
+    const current = this.listeners.get(input.ListenerArn ?? "");
+    if (current) this.listeners.set(input.ListenerArn ?? "", { ...current, ...input });
+  }
+  async deleteListener(arn: string): Promise<boolean> {
+    this.calls.push("DeleteListener");
+    return this.listeners.delete(arn);
+  }
+  async describeTargetGroupsByName(names: readonly string[]): Promise<TargetGroup[]> {
+    this.calls.push("DescribeTargetGroups");
+    return names.flatMap((n) => {
+      const tg = this.tgs.get(n);
+      return tg ? [tg] : [];
+    });
+  }
+  async describeTargetGroupsByArn(arns: readonly string[]): Promise<TargetGroup[]> {
+    if (arns.length > 0) this.calls.push("DescribeTargetGroups");
+    return [...this.tgs.values()].filter((tg) => arns.includes(tg.TargetGroupArn ?? ""));
+  }
+  async createTargetGroup(input: CreateTargetGroupInput): Promise<TargetGroup> {
+    this.calls.push(`CreateTargetGroup:${input.Name}`);
+    const tg: TargetGroup = {
+      TargetGroupName: input.Name,
+      TargetGroupArn: this.#id("targetgroup"),
+      Protocol: input.Protocol,
+      Port: input.Port,
+      VpcId: input.VpcId,
+      TargetType: input.TargetType,
+      HealthCheckProtocol: input.HealthCheckProtocol ?? input.Protocol,
+      HealthCheckPath: input.HealthCheckPath ?? "/",
+      HealthCheckPort: "traffic-port",
+      HealthCheckIntervalSeconds: input.HealthCheckIntervalSeconds ?? 30,
+    };
+    this.tgs.set(input.Name ?? "", tg);
+    this.tags.set(tg.TargetGroupArn ?? "", tagsToMap(input.Tags));
+    return tg;
+  }
+  async modifyTargetGroup(input: ModifyTargetGroupInput): Promise<void> {
+    this.calls.push("ModifyTargetGroup");
+    for (const [name, tg] of this.tgs) if (tg.TargetGroupArn === input.TargetGroupArn) this.tgs.set(name, { ...tg, ...input });
+  }
+  async deleteTargetGroup(arn: string): Promise<boolean> {
+    this.calls.push("DeleteTargetGroup");
+    const inUse = [...this.listeners.values()].some((l) => l.DefaultActions?.some((a) => a.TargetGroupArn === arn));
+    if (inUse) throw new ProviderError("Conflict", "in use", { code: "ResourceInUseException" });
+    for (const [name, tg] of this.tgs) if (tg.TargetGroupArn === arn) this.tgs.delete(name);
+    return true;
+  }
+  async describeTargetHealth(arn: string): Promise<TargetHealthDescription[]> {
+    this.calls.push("DescribeTargetHealth");
+    return (this.targets.get(arn) ?? []).map((Target) => ({ Target, TargetHealth: { State: "healthy" } }));
+  }
+  async registerTargets(arn: string, targets: readonly TargetDescription[]): Promise<void> {
+    this.calls.push("RegisterTargets");
+    this.targets.set(arn, [...(this.targets.get(arn) ?? []), ...targets]);
+  }
+  async deregisterTargets(arn: string, targets: readonly TargetDescription[]): Promise<void> {
+    this.calls.push("DeregisterTargets");
+    const gone = new Set(targets.map((t) => t.Id));
+    this.targets.set(arn, (this.targets.get(arn) ?? []).filter((t) => !gone.has(t.Id)));
+  }
+
+  /** The calls that change something, in order. */
+  writes(): string[] {
+    return this.calls.filter((c) => !c.startsWith("Describe"));
+  }
+}
+
+function managed(forProvider: Record<string, unknown>, extra: { annotations?: Record<string, string>; status?: Managed["status"]; deleting?: boolean } = {}): Managed {
+  return {
+    apiVersion: "aws.terraplane.dev/v1alpha1",
+    kind: "LoadBalancer",
+    metadata: {
+      name: "web",
+      namespace: "team",
+      uid: "uid-1",
+      annotations: extra.annotations ?? {},
+      ...(extra.deleting ? { deletionTimestamp: new Date() } : {}),
+    },
+    spec: { forProvider, managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "aws" } },
+    ...(extra.status ? { status: extra.status } : {}),
+  };
+}
+
+const spec = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  region: "us-east-1",
+  subnets: ["subnet-a", "subnet-b"],
+  securityGroups: [],
+  ipAddressType: "ipv4",
+  tags: { team: "web" },
+  targetGroups: [{ name: "app", protocol: "HTTP", port: 80, vpcId: "vpc-1", targetType: "ip", healthCheck: { path: "/", intervalSeconds: 30 }, targets: [{ id: "10.0.0.1" }] }],
+  listeners: [{ port: 80, protocol: "HTTP", defaultAction: { forward: { targetGroupName: "app" } } }],
+  ...over,
+});
+
+async function created(fake: FakeElb, forProvider = spec()): Promise<Managed> {
+  const mr = managed(forProvider);
+  await new LoadBalancerClient(fake).create(mr);
+  fake.calls.length = 0;
+  return mr;
+}
+
+describe("LoadBalancerClient", () => {
+  it("creates in dependency order: load balancer, target groups, listeners, registrations", async () => {
+    const fake = new FakeElb();
+    const result = await new LoadBalancerClient(fake).create(managed(spec()));
+    expect(result.externalName).toBe("web");
+    expect(fake.writes()).toEqual(["CreateLoadBalancer", `CreateTargetGroup:${targetGroupName("web", "app")}`, "CreateListener:80", "RegisterTargets"]);
+    const lbTags = fake.tags.get(fake.lbs.get("web")?.LoadBalancerArn ?? "");
+    expect(lbTags).toMatchObject({ team: "web", "terraplane.dev/uid": "uid-1", "terraplane.dev/resource": "LoadBalancer/team/web" });
+  });
+
+  it("observes an up-to-date set, and makes no write for it", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const client = new LoadBalancerClient(fake);
+    const obs = await client.observe(mr);
+    expect(obs).toMatchObject({ exists: true, upToDate: true, diff: [], ready: "Creating" });
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("finds its own load balancer on a retried create instead of creating another", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    await new LoadBalancerClient(fake).create(mr);
+    expect(fake.writes()).toEqual([]);
+    expect(fake.lbs.size).toBe(1);
+  });
+
+  it("refuses to adopt someone else's load balancer unless the external-name annotation asks for it", async () => {
+    const fake = new FakeElb();
+    await fake.createLoadBalancer({ Name: "web", Subnets: ["subnet-a"], Tags: [{ Key: "owner", Value: "ops" }] });
+    const err = await new LoadBalancerClient(fake).observe(managed(spec())).catch((e: unknown) => e);
+    expect(errorClassOf(err)).toBe("InvalidParameter");
+    expect(String(err)).toContain('set the terraplane.dev/external-name annotation to "web"');
+    const adopted = await new LoadBalancerClient(fake).observe(managed(spec(), { annotations: { [Annotations.externalName]: "web" } }));
+    expect(adopted.exists).toBe(true);
+  });
+
+  it("replaces a renamed target group: creates the new one, repoints the listener, then deletes the old", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const client = new LoadBalancerClient(fake);
+    const first = await client.observe(mr);
+    const renamed = managed(
+      spec({
+        targetGroups: [{ name: "app-v2", protocol: "HTTP", port: 8080, vpcId: "vpc-1", targetType: "ip", targets: [{ id: "10.0.0.1" }] }],
+        listeners: [{ port: 80, protocol: "HTTP", defaultAction: { forward: { targetGroupName: "app-v2" } } }],
+      }),
+      { status: { atProvider: first.atProvider } },
+    );
+    const obs = await client.observe(renamed);
+    expect(obs.diff?.map((d) => d.path)).toEqual(["targetGroups[app-v2]", "targetGroups[app]", "listeners[80].defaultAction"]);
+    fake.calls.length = 0;
+    await client.update(renamed, obs.diff ?? []);
+    expect(fake.writes()).toEqual([`CreateTargetGroup:${targetGroupName("web", "app-v2")}`, "ModifyListener", "RegisterTargets", "DeleteTargetGroup"]);
+    expect([...fake.tgs.keys()]).toEqual([targetGroupName("web", "app-v2")]);
+  });
+
+  it("refuses an update that only a replacement could make, saying what to do", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const client = new LoadBalancerClient(fake);
+    const err = await client.update(mr, [{ path: "scheme", desired: "internal", observed: "internet-facing" }]).catch((e: unknown) => e);
+    expect(errorClassOf(err)).toBe("InvalidParameter");
+    expect(String(err)).toContain('cannot change scheme (spec "internal", cloud "internet-facing") in place: create a new LoadBalancer');
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("deletes listeners, then the load balancer, then its target groups; target groups still in use wait for the next reconcile", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const deleting = managed(spec(), { deleting: true, status: { atProvider: (await new LoadBalancerClient(fake).observe(mr)).atProvider } });
+    const client = new LoadBalancerClient(fake);
+    await client.observe(deleting);
+    fake.calls.length = 0;
+    await client.delete(deleting);
+    expect(fake.writes()).toEqual(["DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup"]);
+    expect(fake.tgs.size).toBe(0);
+    expect(await new LoadBalancerClient(fake).observe(deleting)).toMatchObject({ exists: false });
+  });
+
+  it("while deleting, keeps reporting a target group left behind until it is gone", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const atProvider = (await new LoadBalancerClient(fake).observe(mr)).atProvider;
+    await fake.deleteLoadBalancer(fake.lbs.get("web")?.LoadBalancerArn ?? "");
+    const deleting = managed(spec(), { deleting: true, status: { atProvider } });
+    const client = new LoadBalancerClient(fake);
+    expect(await client.observe(deleting)).toMatchObject({ exists: true, ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${targetGroupName("web", "app")}` });
+    await client.delete(deleting);
+    expect(fake.tgs.size).toBe(0);
+  });
+});

@@ -1,0 +1,180 @@
+import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ProviderError, errorClassOf } from "../../../core/errors.ts";
+import { externalName } from "../../../core/policies.ts";
+import type { ConnectionDetails, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import { OwnerTags, ownerTags } from "../tags.ts";
+import type { ElbApi } from "./api.ts";
+import type { ConvergeContext } from "./context.ts";
+import { converge, createLoadBalancerInput } from "./converge.ts";
+import { assertLoadBalancerName, targetGroupName } from "./names.ts";
+import { atProvider, diffAll, immutableDiffs, lateInit, matchTargetGroups, readiness } from "./normalize.ts";
+import type { Matched } from "./normalize.ts";
+import { observeLoadBalancer } from "./observed.ts";
+import type { CloudState, ObservedLoadBalancer, ObservedTargetGroup } from "./observed.ts";
+import { readAround, readCloud, readTargetGroups } from "./read.ts";
+import { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
+import { deleteTargetGroups, notOurs } from "./target-groups.ts";
+
+// The LoadBalancer's external client. One instance serves one reconcile (the connector builds it
+// per connect, on the cached SDK client), so what observe read is kept for the update or delete
+// that follows in the same reconcile instead of being read twice. observe only reads.
+
+function contextOf(api: ElbApi, mr: Managed): ConvergeContext {
+  const lbName = assertLoadBalancerName(mr);
+  return { api, lbName, desired: LoadBalancerParameters.parse(mr.spec.forProvider), ownerTags: ownerTags(mr), uid: mr.metadata.uid ?? "" };
+}
+
+/** Target group names to look for: derived from spec's keys, plus those this resource recorded as its own in status. */
+function candidateNames(mr: Managed, ctx: ConvergeContext): string[] {
+  const recorded = LoadBalancerObservation.safeParse(mr.status?.atProvider ?? {});
+  const fromStatus = recorded.success ? (recorded.data.targetGroups ?? []).filter((tg) => tg.name !== undefined).map((tg) => tg.targetGroupName) : [];
+  return [...(ctx.desired.targetGroups ?? []).map((tg) => targetGroupName(ctx.lbName, tg.name)), ...fromStatus];
+}
+
+/**
+ * A load balancer found by name is this resource's when it carries its uid tag (e.g. a create that
+ * timed out), or when the user named it with the external-name annotation and no other Terraplane
+ * resource owns it (an import). Anything else is someone else's: never adopted silently.
+ */
+function assertAdoptable(mr: Managed, lb: ObservedLoadBalancer): void {
+  const uid = lb.tags[OwnerTags.uid];
+  if (uid === mr.metadata.uid) return;
+  if (!uid && externalName(mr) !== undefined) return;
+  const message = uid
+    ? `load balancer "${lb.name}" is managed by another Terraplane resource (${lb.tags[OwnerTags.resource] ?? uid}): use another name`
+    : `load balancer "${lb.name}" already exists and was not created by this LoadBalancer: to adopt it, set the terraplane.dev/external-name annotation to "${lb.name}"; otherwise use another name`;
+  throw new ProviderError("InvalidParameter", message);
+}
+
+function assertTargetGroupsOurs(matched: Matched, uid: string): void {
+  for (const tg of matched.targetGroups.values()) if (tg && tg.tags[OwnerTags.uid] !== uid) throw notOurs(tg.name);
+}
+
+/**
+ * Late-initialised values go back into the spec, where the CRD's schema checks them: a cloud value
+ * the schema would refuse (a newer enum value, say) is not worth a failed write on every poll.
+ */
+function validLateInit(desired: LoadBalancerParameters, late: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return late && LoadBalancerParameters.safeParse({ ...desired, ...late }).success ? late : undefined;
+}
+
+function describeImmutable(diff: readonly FieldDiff[]): string {
+  const fields = diff.map((d) => `${d.path} (spec ${JSON.stringify(d.desired)}, cloud ${JSON.stringify(d.observed)})`).join(", ");
+  const lbLevel = diff.some((d) => d.path === "type" || d.path === "scheme");
+  const advice = lbLevel
+    ? "create a new LoadBalancer with the new settings (and delete this one) instead"
+    : "give the target group a new name (and point the listeners at it) to replace it";
+  return `cannot change ${fields} in place: ${advice}`;
+}
+
+function connectionDetails(lb: ObservedLoadBalancer): ConnectionDetails {
+  const details: Record<string, string> = { arn: lb.arn };
+  if (lb.dnsName) details.endpoint = lb.dnsName;
+  if (lb.canonicalHostedZoneId) details.hostedZoneId = lb.canonicalHostedZoneId;
+  return details;
+}
+
+const owned = (uid: string) => (tg: ObservedTargetGroup): boolean => tg.tags[OwnerTags.uid] === uid;
+
+export class LoadBalancerClient implements ExternalClient {
+  readonly #api: ElbApi;
+  /** What observe read in this reconcile: the set, or (while deleting) the target groups left behind. */
+  #seen: { cloud: CloudState } | { leftovers: ObservedTargetGroup[] } | undefined;
+
+  constructor(api: ElbApi) {
+    this.#api = api;
+  }
+
+  async observe(mr: Managed): Promise<Observation> {
+    const ctx = contextOf(this.#api, mr);
+    const cloud = await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
+    if (!cloud) return this.#missing(mr, ctx);
+    assertAdoptable(mr, cloud.lb);
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
+    assertTargetGroupsOurs(matched, ctx.uid);
+    this.#seen = { cloud };
+    const diff = diffAll(ctx.desired, cloud, matched);
+    const late = validLateInit(ctx.desired, lateInit(ctx.desired, cloud, matched));
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      diff,
+      atProvider: atProvider(cloud, matched.keyByArn),
+      connectionDetails: connectionDetails(cloud.lb),
+      ...(late ? { lateInitialized: late } : {}),
+      ...readiness(cloud.lb),
+    };
+  }
+
+  /** No load balancer. While deleting, target groups it leaves behind still have to go (they outlive it). */
+  async #missing(mr: Managed, ctx: ConvergeContext): Promise<Observation> {
+    if (!mr.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+    const leftovers = (await readTargetGroups(this.#api, candidateNames(mr, ctx))).filter(owned(ctx.uid));
+    this.#seen = { leftovers };
+    if (leftovers.length === 0) return { exists: false, upToDate: false };
+    const names = leftovers.map((tg) => tg.name).sort().join(", ");
+    return { exists: true, upToDate: true, ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${names}` };
+  }
+
+  async create(mr: Managed): Promise<CreateResult> {
+    const ctx = contextOf(this.#api, mr);
+    const lb = await this.#ensureLoadBalancer(mr, ctx);
+    const cloud = await readAround(this.#api, lb, candidateNames(mr, ctx));
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
+    assertTargetGroupsOurs(matched, ctx.uid);
+    await converge(ctx, cloud, matched);
+    return { externalName: ctx.lbName, connectionDetails: connectionDetails(cloud.lb) };
+  }
+
+  /** Finds the load balancer before creating it: ELB names are unique per region, so a create retried after a timeout finds its own. */
+  async #ensureLoadBalancer(mr: Managed, ctx: ConvergeContext): Promise<LoadBalancer> {
+    const existing = await this.#api.describeLoadBalancer(ctx.lbName);
+    if (existing) return this.#adopt(mr, existing);
+    try {
+      return await this.#api.createLoadBalancer(createLoadBalancerInput(ctx));
+    } catch (err) {
+      if (errorClassOf(err) !== "AlreadyExists") throw err;
+      const raced = await this.#api.describeLoadBalancer(ctx.lbName);
+      if (!raced) throw err;
+      return this.#adopt(mr, raced);
+    }
+  }
+
+  async #adopt(mr: Managed, lb: LoadBalancer): Promise<LoadBalancer> {
+    const arn = lb.LoadBalancerArn ?? "";
+    const tags = (await this.#api.describeTags([arn])).get(arn) ?? {};
+    assertAdoptable(mr, observeLoadBalancer(lb, tags));
+    return lb;
+  }
+
+  async update(mr: Managed, diff: readonly FieldDiff[]): Promise<UpdateResult> {
+    const ctx = contextOf(this.#api, mr);
+    const immutable = immutableDiffs(diff);
+    if (immutable.length > 0) throw new ProviderError("InvalidParameter", describeImmutable(immutable));
+    const cloud = this.#seen && "cloud" in this.#seen ? this.#seen.cloud : await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
+    if (!cloud) throw new ProviderError("NotFound", `load balancer "${ctx.lbName}" disappeared before it could be updated`);
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
+    assertTargetGroupsOurs(matched, ctx.uid);
+    await converge(ctx, cloud, matched);
+    return {};
+  }
+
+  /** Listeners, then the load balancer, then this resource's target groups (the cloud refuses while a listener still uses one). */
+  async delete(mr: Managed): Promise<DeleteResult> {
+    const ctx = contextOf(this.#api, mr);
+    if (!this.#seen) await this.observe(mr);
+    const seen = this.#seen;
+    if (!seen) return {};
+    let groups: readonly ObservedTargetGroup[];
+    if ("cloud" in seen) {
+      for (const listener of seen.cloud.listeners) await this.#api.deleteListener(listener.arn);
+      await this.#api.deleteLoadBalancer(seen.cloud.lb.arn);
+      groups = seen.cloud.targetGroups.filter(owned(ctx.uid));
+    } else {
+      groups = seen.leftovers;
+    }
+    // Still attached (the cloud lets go of them a little after the load balancer is gone): the next reconcile retries.
+    await deleteTargetGroups(ctx, groups, true);
+    return {};
+  }
+}
