@@ -9,7 +9,8 @@ import { AWS_GROUP } from "../providers/aws/provider-config.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig } from "./harness/aws.ts";
-import { awsManager, createAwsProviderConfig, installAwsCrds } from "./harness/aws-provider.ts";
+import { awsManager, createAwsProviderConfig, installAwsCrds, awsManifest } from "./harness/aws-provider.ts";
+import type { ManifestExtra } from "./harness/aws-provider.ts";
 import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
 import { condition, eventsFor, getManaged } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
@@ -64,13 +65,8 @@ async function environment(region: string, opts: { proxy?: boolean; pollInterval
   };
 }
 
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): string {
-  return JSON.stringify({
-    apiVersion: `${AWS_GROUP}/v1alpha1`,
-    kind: "Database",
-    metadata: { name, namespace: ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-aws" }, ...extra.spec },
-  });
+function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
+  return awsManifest("Database", ns, name, forProvider, extra);
 }
 
 async function describeDirect(rds: RDSClient, id: string): Promise<DBInstance | undefined> {

@@ -31,7 +31,8 @@ import { OwnerTags } from "../providers/aws/tags.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig } from "./harness/aws.ts";
-import { awsManager, createAwsProviderConfig, installAwsCrds } from "./harness/aws-provider.ts";
+import { awsManager, createAwsProviderConfig, installAwsCrds, awsManifest } from "./harness/aws-provider.ts";
+import type { ManifestExtra } from "./harness/aws-provider.ts";
 import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
 import { condition, eventsFor, getManaged } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
@@ -101,13 +102,8 @@ async function environment(region: string, opts: { proxy?: boolean; pollInterval
   };
 }
 
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): string {
-  return JSON.stringify({
-    apiVersion: `${AWS_GROUP}/v1alpha1`,
-    kind: "LoadBalancer",
-    metadata: { name, namespace: ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-aws" }, ...extra.spec },
-  });
+function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
+  return awsManifest("LoadBalancer", ns, name, forProvider, extra);
 }
 
 /** Deletes what a test left behind while its manager still runs; finalizers it cannot clear are dropped. */

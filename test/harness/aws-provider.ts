@@ -48,3 +48,18 @@ export function awsManager(kinds: readonly RegisteredKind[], namespace: string, 
     progressIntervalMs: 500,
   });
 }
+
+export interface ManifestExtra {
+  readonly spec?: Record<string, unknown>;
+  readonly annotations?: Record<string, string>;
+}
+
+/** An AWS managed resource as a user writes it, using the namespaced ProviderConfig from createAwsProviderConfig. */
+export function awsManifest(kind: string, namespace: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
+  return JSON.stringify({
+    apiVersion: `${AWS_GROUP}/v1alpha1`,
+    kind,
+    metadata: { name, namespace, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-aws" }, ...extra.spec },
+  });
+}
