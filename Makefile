@@ -46,6 +46,7 @@ test: deps tools typecheck lint
 # Regenerate crds/ from the zod schemas (a unit test fails when they are stale).
 crds: deps
 	$(WITH_NODE) bin/terraplane crds --write
+	$(WITH_NODE) deploy/update-crds.sh
 
 # Benchmarks print numbers; they are not part of `make test`.
 bench-core: deps tools
