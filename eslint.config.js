@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "sandbox/controlplane/**", "crds/**"] },
+  { ignores: ["node_modules/**", "sandbox/controlplane/**", "crds/**", "deploy/**", ".terraplane/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

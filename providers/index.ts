@@ -3,6 +3,7 @@ import { crdFor, managedCrd } from "../core/crd/generate.ts";
 import type { CustomResourceDefinition } from "../core/crd/generate.ts";
 import type { CrdKind } from "../core/kind.ts";
 import { awsProvider } from "./aws/index.ts";
+import { gcpProvider } from "./gcp/index.ts";
 
 /** A cloud provider plugin: its managed kinds and its own (non-managed) kinds such as ProviderConfig. */
 export interface Provider {
@@ -12,7 +13,7 @@ export interface Provider {
 }
 
 /** Every provider built into this binary. */
-export const providers: readonly Provider[] = [awsProvider];
+export const providers: readonly Provider[] = [awsProvider, gcpProvider];
 
 export function managedKinds(): RegisteredKind[] {
   return providers.flatMap((p) => p.kinds);

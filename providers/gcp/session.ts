@@ -69,7 +69,11 @@ async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: s
     credentials = key.data;
     identity.push(createHash("sha256").update(raw).digest("hex"));
   }
-  const options = googleClientOptions({ ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), ...(credentials ? { credentials } : {}) });
+  // Like AWS_ENDPOINT_URL for the AWS SDK: an endpoint for every Google API from the controller's
+  // environment (the sandbox sets it), unless the ProviderConfig names one itself.
+  const endpoint = spec.endpoint ?? process.env.TERRAPLANE_GCP_ENDPOINT;
+  identity.push(endpoint ?? "");
+  const options = googleClientOptions({ ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
   return { key: identity.join("\0"), project: spec.project, region: spec.region, options };
 }
 
