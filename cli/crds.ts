@@ -1,9 +1,10 @@
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { join } from "node:path";
 import { writeCrds } from "../core/crd/files.ts";
 import { toYaml } from "../core/crd/generate.ts";
 import { FIELD_MANAGER } from "../core/kube/managed-client.ts";
+import { serverSideApply } from "../core/kube/raw-apply.ts";
 import { allCrds } from "../providers/index.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
 
@@ -29,9 +30,8 @@ export function crdsCommand(): Command {
       const kc = new KubeConfig();
       if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
       else kc.loadFromDefault();
-      const api = KubernetesObjectApi.makeApiClient(kc);
       for (const crd of crds) {
-        await api.patch(crd, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+        await serverSideApply(kc, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd, FIELD_MANAGER);
         console.error(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name} applied`);
       }
     });
