@@ -401,9 +401,20 @@ describe("LoadBalancer (ELBv2) on moto", () => {
       const extra = await env.elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Port: 9000, Protocol: "HTTP", DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "200" } }] }));
       expect(extra.Listeners?.[0]?.ListenerArn).toBeTruthy();
 
-      await expect.poll(async () => (await eventsFor(env.ns, name)).find((e) => e.reason === "DriftDetected")?.message, WAIT).toBeDefined();
-      const drift = (await eventsFor(env.ns, name)).find((e) => e.reason === "DriftDetected");
-      for (const field of ["tags", "targetGroups[web].healthCheck.path", "targetGroups[web].targets", "listeners[80].defaultAction", "listeners[9000]"]) expect(drift?.message).toContain(field);
+      // The changes above are five calls; a poll may land between them, so the drift can arrive
+      // in more than one DriftDetected event. Together they must name every field.
+      const driftMessages = async (): Promise<string> =>
+        (await eventsFor(env.ns, name))
+          .filter((e) => e.reason === "DriftDetected")
+          .map((e) => e.message)
+          .join("\n");
+      const drifted = ["tags", "targetGroups[web].healthCheck.path", "targetGroups[web].targets", "listeners[80].defaultAction", "listeners[9000]"];
+      await expect
+        .poll(async () => {
+          const messages = await driftMessages();
+          return drifted.filter((f) => !messages.includes(f));
+        }, WAIT)
+        .toEqual([]);
 
       await expect.poll(async () => (await tagsOf(env.elb, lbArn)).team, WAIT).toBe("web");
       await expect.poll(async () => (await describeTg(env.elb, targetGroupName(name, "web")))?.HealthCheckPath, WAIT).toBe("/healthz");
