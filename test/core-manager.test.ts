@@ -49,7 +49,8 @@ describe("controller manager", () => {
     try {
       const url = m.healthUrl ?? "";
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // Ready once every informer's first list has succeeded (a CRD just created may take a moment to be served).
+      await expect.poll(async () => (await fetch(`${url}/readyz`)).status, WAIT).toBe(200);
       await kubectlOk(["apply", "-f", "-"], thing("metered", 1));
       await expect.poll(async () => condition(await getManaged(ref, ns.name, "metered"), "Ready")?.status, WAIT).toBe("True");
       const metrics = await (await fetch(`${url}/metrics`)).text();

@@ -1,4 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isNotFound } from "../../core/kube/errors.ts";
 import { age, cloudOf, conditionOf, listManaged, managedKinds } from "./discover.ts";
 import type { ManagedObject, ServedKind } from "./discover.ts";
 
@@ -17,7 +18,17 @@ export interface StatusRow {
 /** Every managed resource in the namespace (or all namespaces), one row each. */
 export async function statusRows(kc: KubeConfig, namespace?: string): Promise<StatusRow[]> {
   const kinds = await managedKinds(kc);
-  const rows = await Promise.all(kinds.map(async (kind) => (await listManaged(kc, kind, namespace)).map((obj) => rowOf(kind, obj))));
+  const rows = await Promise.all(
+    kinds.map(async (kind) => {
+      try {
+        return (await listManaged(kc, kind, namespace)).map((obj) => rowOf(kind, obj));
+      } catch (err) {
+        // A CRD removed between discovery and listing has nothing left to show.
+        if (isNotFound(err)) return [];
+        throw err;
+      }
+    }),
+  );
   return rows.flat().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
 
