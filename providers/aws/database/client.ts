@@ -1,4 +1,5 @@
-import { createHash, randomInt } from "node:crypto";
+import { generatePassword, PasswordLedger } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
@@ -72,43 +73,8 @@ export function sdkRdsApi(rds: RDSClient): RdsApi {
   };
 }
 
-/** The passwords a reconcile may need, read by the connector from Secrets (never logged, never in status). */
-export interface DatabaseSecrets {
-  /** From masterPasswordSecretRef: what the master password should be. */
-  readonly desiredPassword?: string;
-  /** From the connection Secret: the password Terraplane last published. */
-  readonly publishedPassword?: string;
-}
 
-/**
- * Which master password this process last set on each instance, as a salted digest (never the
- * password), so a rotation is sent once even while the connection Secret read is still cached.
- */
-export class PasswordLedger {
-  readonly #digests = new Map<string, string>();
 
-  set(uid: string, password: string): void {
-    if (this.#digests.size >= 10_000) this.#digests.clear();
-    this.#digests.set(uid, digest(uid, password));
-  }
-
-  /** True/false when this process set a password on the instance, undefined when it does not know. */
-  matches(uid: string, password: string): boolean | undefined {
-    const known = this.#digests.get(uid);
-    return known === undefined ? undefined : known === digest(uid, password);
-  }
-}
-
-function digest(uid: string, password: string): string {
-  return createHash("sha256").update(`${uid}\0${password}`).digest("hex");
-}
-
-const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-
-/** 32 characters RDS accepts for every engine (no / @ " or spaces). */
-export function generatePassword(length = 32): string {
-  return Array.from({ length }, () => PASSWORD_ALPHABET.charAt(randomInt(PASSWORD_ALPHABET.length))).join("");
-}
 
 type Mr = Managed;
 
@@ -357,3 +323,6 @@ export class DatabaseClient implements ExternalClient {
     });
   }
 }
+
+export { generatePassword, PasswordLedger };
+export type { DatabaseSecrets };

@@ -1,6 +1,7 @@
+import { optionalSecret } from "../../shared/database-passwords.ts";
 import { RDSClient } from "@aws-sdk/client-rds";
 import type { RegisteredKind } from "../../../core/controller.ts";
-import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { ProviderError } from "../../../core/errors.ts";
 import { allowed } from "../../../core/policies.ts";
 import type { ConnectContext, Connector, Managed } from "../../../core/provider.ts";
 import { awsConnector } from "../session.ts";
@@ -15,15 +16,6 @@ export { databaseKind } from "./schema.ts";
 
 const sessions = awsConnector((session) => new DatabaseClient({ api: sdkRdsApi(session.client(RDSClient)), region: session.config.region }));
 
-/** A Configuration error (Secret or key missing) means "not there"; anything else is a real failure. */
-async function optionalSecret(read: Promise<string>): Promise<string | undefined> {
-  try {
-    return await read;
-  } catch (err) {
-    if (errorClassOf(err) === "Configuration") return undefined;
-    throw err;
-  }
-}
 
 /**
  * The passwords this reconcile needs: the referenced master password (not while deleting, nor for a

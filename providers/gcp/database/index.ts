@@ -1,5 +1,6 @@
+import { optionalSecret } from "../../shared/database-passwords.ts";
 import type { RegisteredKind } from "../../../core/controller.ts";
-import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { ProviderError } from "../../../core/errors.ts";
 import { allowed } from "../../../core/policies.ts";
 import type { ConnectContext, Connector, Managed } from "../../../core/provider.ts";
 import { gcpConnector } from "../session.ts";
@@ -14,15 +15,6 @@ export { databaseKind } from "./schema.ts";
 
 const sessions = gcpConnector((session) => new DatabaseClient({ api: sdkSqlApi(session), project: session.project, defaultRegion: session.defaultRegion }));
 
-/** A Configuration error (Secret or key missing) means "not there"; anything else is a real failure. */
-async function optionalSecret(read: Promise<string>): Promise<string | undefined> {
-  try {
-    return await read;
-  } catch (err) {
-    if (errorClassOf(err) === "Configuration") return undefined;
-    throw err;
-  }
-}
 
 /**
  * The passwords this reconcile needs: the referenced admin password (not while deleting, nor for a

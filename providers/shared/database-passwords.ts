@@ -1,0 +1,53 @@
+import { createHash, randomInt } from "node:crypto";
+import { errorClassOf } from "../../core/errors.ts";
+
+// Password handling shared by every cloud's Database kind: the admin password comes from a Secret
+// the user references, or is generated once at create and published in the connection Secret.
+
+/** The passwords a reconcile may need, read by the connector from Secrets (never logged, never in status). */
+export interface DatabaseSecrets {
+  /** From the spec's password Secret reference: what the admin password should be. */
+  readonly desiredPassword?: string;
+  /** From the connection Secret: the password Terraplane last published. */
+  readonly publishedPassword?: string;
+}
+
+/**
+ * Which admin password this process last set on each instance, as a salted digest (never the
+ * password), so a rotation is sent once even while the connection Secret read is still cached.
+ */
+export class PasswordLedger {
+  readonly #digests = new Map<string, string>();
+
+  set(uid: string, password: string): void {
+    if (this.#digests.size >= 10_000) this.#digests.clear();
+    this.#digests.set(uid, digest(uid, password));
+  }
+
+  /** True/false when this process set a password on the instance, undefined when it does not know. */
+  matches(uid: string, password: string): boolean | undefined {
+    const known = this.#digests.get(uid);
+    return known === undefined ? undefined : known === digest(uid, password);
+  }
+}
+
+function digest(uid: string, password: string): string {
+  return createHash("sha256").update(`${uid}\0${password}`).digest("hex");
+}
+
+// No look-alike characters, nothing that needs quoting in a connection URI.
+const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+export function generatePassword(length = 32): string {
+  return Array.from({ length }, () => PASSWORD_ALPHABET.charAt(randomInt(PASSWORD_ALPHABET.length))).join("");
+}
+
+/** A Configuration error (Secret or key missing) means "not there"; anything else is a real failure. */
+export async function optionalSecret(read: Promise<string>): Promise<string | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (errorClassOf(err) === "Configuration") return undefined;
+    throw err;
+  }
+}
