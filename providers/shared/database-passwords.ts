@@ -1,5 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
 import { errorClassOf } from "../../core/errors.ts";
+import { allowed } from "../../core/policies.ts";
+import type { ConnectContext, Managed } from "../../core/provider.ts";
 
 // Password handling shared by every cloud's Database kind: the admin password comes from a Secret
 // the user references, or is generated once at create and published in the connection Secret.
@@ -50,4 +52,19 @@ export async function optionalSecret(read: Promise<string>): Promise<string | un
     if (errorClassOf(err) === "Configuration") return undefined;
     throw err;
   }
+}
+
+/**
+ * The passwords a reconcile needs: the referenced admin password (not while deleting, nor for a
+ * read-only import, so a missing Secret never blocks those) and the one last published to the
+ * connection Secret (to notice a rotation).
+ */
+export async function readDatabaseSecrets(mr: Managed, ctx: ConnectContext, passwordRef: { name: string; key: string } | undefined): Promise<DatabaseSecrets> {
+  if (mr.metadata.deletionTimestamp) return {};
+  const namespace = mr.metadata.namespace;
+  const writes = allowed(mr, "Create") || allowed(mr, "Update");
+  const desiredPassword = passwordRef && writes ? await ctx.secretValue({ namespace, name: passwordRef.name, key: passwordRef.key }) : undefined;
+  const conn = mr.spec.writeConnectionSecretToRef;
+  const publishedPassword = conn ? await optionalSecret(ctx.secretValue({ namespace, name: conn.name, key: "password" })) : undefined;
+  return { ...(desiredPassword !== undefined ? { desiredPassword } : {}), ...(publishedPassword !== undefined ? { publishedPassword } : {}) };
 }

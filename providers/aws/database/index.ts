@@ -1,8 +1,7 @@
-import { optionalSecret } from "../../shared/database-passwords.ts";
+import { readDatabaseSecrets } from "../../shared/database-passwords.ts";
 import { RDSClient } from "@aws-sdk/client-rds";
 import type { RegisteredKind } from "../../../core/controller.ts";
 import { ProviderError } from "../../../core/errors.ts";
-import { allowed } from "../../../core/policies.ts";
 import type { ConnectContext, Connector, Managed } from "../../../core/provider.ts";
 import { awsConnector } from "../session.ts";
 import { DatabaseClient, sdkRdsApi } from "./client.ts";
@@ -17,21 +16,9 @@ export { databaseKind } from "./schema.ts";
 const sessions = awsConnector((session) => new DatabaseClient({ api: sdkRdsApi(session.client(RDSClient)), region: session.config.region }));
 
 
-/**
- * The passwords this reconcile needs: the referenced master password (not while deleting, nor for a
- * read-only import, so a missing Secret never blocks those) and the one last published to the
- * connection Secret (to notice a rotation).
- */
 async function readSecrets(mr: Managed, ctx: ConnectContext): Promise<DatabaseSecrets> {
   const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success || mr.metadata.deletionTimestamp) return {};
-  const namespace = mr.metadata.namespace;
-  const ref = parsed.data.masterPasswordSecretRef;
-  const writes = allowed(mr, "Create") || allowed(mr, "Update");
-  const desiredPassword = ref && writes ? await ctx.secretValue({ namespace, name: ref.name, key: ref.key }) : undefined;
-  const conn = mr.spec.writeConnectionSecretToRef;
-  const publishedPassword = conn ? await optionalSecret(ctx.secretValue({ namespace, name: conn.name, key: "password" })) : undefined;
-  return { ...(desiredPassword !== undefined ? { desiredPassword } : {}), ...(publishedPassword !== undefined ? { publishedPassword } : {}) };
+  return parsed.success ? readDatabaseSecrets(mr, ctx, parsed.data.masterPasswordSecretRef) : {};
 }
 
 export const databaseConnector: Connector = {
