@@ -438,7 +438,9 @@ describe("GCP clients behind the fault proxy", () => {
     const { healthChecks, globalOperations } = computeClients({ endpoint: proxy.url });
     const [op] = await healthChecks.insert({ project, healthCheckResource: { name: "hc", type: "TCP" } });
     const opName = op.latestResponse?.name ?? "";
-    const [waited] = await globalOperations.wait({ project, operation: opName });
+    let [waited] = await globalOperations.wait({ project, operation: opName });
+    // wait may return before DONE (the API's two-minute cap); callers loop, as the real API requires.
+    while (waited.status !== "DONE") [waited] = await globalOperations.wait({ project, operation: opName });
     expect(waited.status).toBe("DONE");
     expect(proxy.stats().services.compute?.operations["healthChecks.insert"]).toMatchObject({ requests: 3, forwarded: 1, faults: { throttle: 2 } });
   });

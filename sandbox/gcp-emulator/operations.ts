@@ -133,8 +133,13 @@ export class OperationEngine {
 
   /** Resolves when `op` is due (then settles it), after `maxMs`, or when `signal` aborts. */
   async waitFor(op: Operation, maxMs: number, signal: AbortSignal): Promise<void> {
-    const remaining = Math.min(op.endTime - this.#now(), maxMs);
-    if (remaining > 0) await sleep(remaining, undefined, { signal }).catch(() => undefined);
+    const deadline = this.#now() + maxMs;
+    // A timer may fire a millisecond before the wall clock reaches endTime, so sleep until it truly has.
+    for (;;) {
+      const remaining = Math.min(op.endTime, deadline) - this.#now();
+      if (remaining <= 0 || signal.aborted) break;
+      await sleep(remaining + 1, undefined, { signal }).catch(() => undefined);
+    }
     this.settle();
   }
 
