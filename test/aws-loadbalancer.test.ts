@@ -30,6 +30,7 @@ import { AWS_GROUP } from "../providers/aws/provider-config.ts";
 import { OwnerTags } from "../providers/aws/tags.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
+import { SANDBOX_SUBNETS } from "../sandbox/launcher/moto-seed.ts";
 import { awsClientConfig } from "./harness/aws.ts";
 import { awsManager, createAwsProviderConfig, installAwsCrds, awsManifest } from "./harness/aws-provider.ts";
 import type { ManifestExtra } from "./harness/aws-provider.ts";
@@ -634,12 +635,12 @@ describe("LoadBalancer (ELBv2) on moto", () => {
     }
   });
 
-  it("serves examples/aws/loadbalancer.yaml as written (subnets filled in, as its comment says)", async () => {
+  it("serves examples/aws/loadbalancer.yaml as written (its sandbox subnets swapped for this moto's, which may predate seeding)", async () => {
     const env = await environment("us-east-1");
     try {
       const text = readFileSync(join(import.meta.dirname, "..", "examples", "aws", "loadbalancer.yaml"), "utf8")
-        .replaceAll("${SUBNET_A}", env.subnets[0] ?? "")
-        .replaceAll("${SUBNET_B}", env.subnets[1] ?? "");
+        .replaceAll(SANDBOX_SUBNETS["us-east-1a"], env.subnets[0] ?? "")
+        .replaceAll(SANDBOX_SUBNETS["us-east-1b"], env.subnets[1] ?? "");
       const example = ExampleShape.parse(parse(text));
       const name = uniqueName("example");
       // Only where it lives changes: this test's namespace and ProviderConfig.

@@ -5,6 +5,7 @@ import { freePort } from "./ports.ts";
 import { isOurProcess, startDetached } from "./process.ts";
 import { repoRoot, stateDir } from "./paths.ts";
 import type { ComponentRecord } from "./state.ts";
+import { MOTO_SEED, seedMoto } from "./moto-seed.ts";
 import { ensureControlPlaneBinary, ensureMotoServer } from "./tools.ts";
 
 /** A server the sandbox runs. `start` returns only once it serves; `healthy` is how a later `up` decides to reuse it. */
@@ -104,7 +105,7 @@ export const moto: Component = {
   async start() {
     const server = await ensureMotoServer();
     const port = await freePort();
-    return launch(
+    const record = await launch(
       {
         name: "moto",
         command: server,
@@ -114,6 +115,8 @@ export const moto: Component = {
       },
       (r) => httpServing(`${r.url}/moto-api/`),
     );
+    await seedMoto(record.url);
+    return { ...record, extra: { ...record.extra, seed: String(MOTO_SEED) } };
   },
   healthy: (r) => httpServing(`${r.url}/moto-api/`),
 };
