@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import {
   BackendBucketsClient,
   BackendServicesClient,
@@ -11,6 +12,7 @@ import {
   UrlMapsClient,
 } from "@google-cloud/compute";
 import { v1 as sql } from "@google-cloud/sql";
+import { JWT } from "google-auth-library";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EMULATOR_ACCESS_TOKEN, googleClientOptions, isReadMethod, RETRIED_METHODS } from "./client-options.ts";
@@ -72,8 +74,18 @@ describe("googleClientOptions", () => {
       credentials: { type: "service_account", project_id: "p", client_email: "sa@p.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----" },
     });
     expect(opts).toMatchObject({ apiEndpoint: "sqladmin.example.internal", port: 443, protocol: "https", projectId: "p" });
-    expect(opts.credentials).toMatchObject({ client_email: "sa@p.iam.gserviceaccount.com" });
-    expect(opts.authClient).toBeUndefined();
+    expect(opts.credentials).toBeUndefined();
+    expect(opts.authClient).toBeInstanceOf(JWT);
+  });
+
+  it("signs a self-signed JWT from a service-account key, calling no token endpoint", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const opts = googleClientOptions({ credentials: { client_email: "sa@p.iam.gserviceaccount.com", private_key: privateKey } });
+    if (!(opts.authClient instanceof JWT)) throw new Error("expected a JWT auth client");
+    const headers = await opts.authClient.getRequestHeaders("https://sqladmin.googleapis.com/v1/projects/p/instances");
+    const token = headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    const claims: unknown = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString());
+    expect(claims).toMatchObject({ iss: "sa@p.iam.gserviceaccount.com", scope: "https://www.googleapis.com/auth/cloud-platform" });
   });
 
   it("refuses an endpoint that is not an http(s) URL", () => {
