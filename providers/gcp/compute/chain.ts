@@ -1,0 +1,281 @@
+import { isDeepStrictEqual } from "node:util";
+import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { Annotations } from "../../../core/managed.ts";
+import { externalName } from "../../../core/policies.ts";
+import type { FieldDiff, Managed, Readiness } from "../../../core/provider.ts";
+import { ownedByDescription, ownerDescription, ownerLabels } from "../ownership.ts";
+import type { Collection, ComputeOperation, ResourceApi, ResourceReader } from "./api.ts";
+import { describeOperation, statusName } from "./operations.ts";
+
+// A chain of compute resources managed as one Kubernetes object (a LoadBalancer, a CDN): each
+// resource is a Part with a dependency level. Parts are read together; created level by level in
+// ascending order (each level's operations must finish before the next level starts, since compute
+// refuses references to resources whose insert is still running); deleted level by level in
+// descending order. Each step returns the names of the operations it started; nothing waits on them.
+
+/** The fields every compute resource the chain manages has. */
+export interface ComputeResource {
+  name?: string | null;
+  selfLink?: string | null;
+  description?: string | null;
+  fingerprint?: string | null;
+}
+
+/** One part as observed. */
+export interface PartState {
+  readonly exists: boolean;
+  readonly selfLink?: string;
+  /** Its description carries this object's uid: Terraplane created it for this object. */
+  readonly owned: boolean;
+  /** Normalised differences from the desired state (paths under spec.forProvider). */
+  readonly diff: readonly FieldDiff[];
+  /** Starts the call that removes `diff`; undefined when there is none or the difference cannot be changed in place. */
+  readonly fix?: () => Promise<string>;
+  /** Values for atProvider, e.g. the IP address. */
+  readonly details: Readonly<Record<string, string>>;
+}
+
+export interface Part {
+  /** Stable identity within the chain, e.g. `urlMap`, `backendServices.web`. */
+  readonly key: string;
+  /** For messages: `URL map "shop-um"`. */
+  readonly what: string;
+  readonly collection: Collection;
+  readonly name: string;
+  readonly level: number;
+  /** Referenced only (an address the user reserved): observed, never created, changed or deleted. */
+  readonly external?: boolean;
+  read(): Promise<PartState>;
+  insert(): Promise<string>;
+  remove(): Promise<string | undefined>;
+}
+
+export interface PartSpec<R extends ComputeResource> {
+  readonly key: string;
+  /** The resource type for messages: `URL map`. */
+  readonly type: string;
+  readonly collection: Collection;
+  readonly name: string;
+  readonly level: number;
+  readonly external?: boolean;
+  readonly project: string;
+  readonly owner: Managed;
+  readonly api: ResourceReader<R> | ResourceApi<R>;
+  /** The insert body (name, description and labels are added). */
+  readonly desired: R;
+  /** Owner labels on insert too (addresses and forwarding rules have labels). */
+  readonly labels?: boolean;
+  /** Normalised differences of the observed resource from the desired one. */
+  readonly diff?: (observed: R) => FieldDiff[];
+  /** The call that removes `diff`; default: a patch with the desired body and the observed fingerprint. */
+  readonly fix?: (observed: R, diff: readonly FieldDiff[]) => Promise<string>;
+  /** Whether `fix` can remove this diff (default: yes); when not, the difference is reported as one to resolve by hand. */
+  readonly canFix?: (diff: readonly FieldDiff[]) => boolean;
+  readonly details?: (observed: R) => Record<string, string>;
+}
+
+function hasPatch<R>(api: ResourceReader<R> | ResourceApi<R>): api is ResourceApi<R> {
+  return "patch" in api;
+}
+
+function defaultFix<R extends ComputeResource>(spec: PartSpec<R>): ((observed: R) => Promise<string>) | undefined {
+  const api = spec.api;
+  if (!hasPatch(api)) return undefined;
+  return (observed) => api.patch(spec.project, spec.name, spec.desired, observed.fingerprint);
+}
+
+/** A Part over one typed collection. */
+export function part<R extends ComputeResource>(spec: PartSpec<R>): Part {
+  const fixer = spec.fix ?? defaultFix(spec);
+  return {
+    key: spec.key,
+    what: `${spec.type} "${spec.name}"`,
+    collection: spec.collection,
+    name: spec.name,
+    level: spec.level,
+    ...(spec.external ? { external: true } : {}),
+    async read() {
+      const observed = await spec.api.get(spec.project, spec.name);
+      if (!observed) return { exists: false, owned: false, diff: [], details: {} };
+      const diff = spec.diff?.(observed) ?? [];
+      const fixable = diff.length > 0 && fixer !== undefined && (spec.canFix?.(diff) ?? true);
+      return {
+        exists: true,
+        ...(observed.selfLink ? { selfLink: observed.selfLink } : {}),
+        owned: ownedByDescription(spec.owner, observed.description),
+        diff,
+        ...(fixable ? { fix: () => fixer(observed, diff) } : {}),
+        details: spec.details?.(observed) ?? {},
+      };
+    },
+    insert: () =>
+      spec.api.insert(spec.project, {
+        ...spec.desired,
+        name: spec.name,
+        description: ownerDescription(spec.owner),
+        ...(spec.labels ? { labels: ownerLabels(spec.owner) } : {}),
+      }),
+    remove: () => spec.api.delete(spec.project, spec.name),
+  };
+}
+
+/** A part with what was read of it. */
+export interface Observed {
+  readonly part: Part;
+  readonly state: PartState;
+}
+
+/** Reads every part (concurrently: reads are cheap and independent). */
+export async function readChain(parts: readonly Part[]): Promise<Observed[]> {
+  return Promise.all(parts.map(async (p) => ({ part: p, state: await p.read() })));
+}
+
+/**
+ * Refuses parts that exist but were not created for this object, unless the object adopts them by
+ * the external-name annotation (an import: the annotation names the base the part names derive from).
+ */
+export function assertOwned(chain: readonly Observed[], mr: Managed, kind: string): void {
+  if (externalName(mr) !== undefined) return;
+  const foreign = chain.filter((o) => o.state.exists && !o.state.owned && !o.part.external);
+  if (foreign.length === 0) return;
+  const list = foreign.map((o) => o.part.what).join(", ");
+  throw new ProviderError(
+    "AlreadyExists",
+    `${list} already exist${foreign.length === 1 ? "s" : ""} and ${foreign.length === 1 ? "was" : "were"} not created by this ${kind}: to manage ${foreign.length === 1 ? "it" : "them"}, ` +
+      `set the annotation ${Annotations.externalName}: ${mr.metadata.name} (with managementPolicies ["Observe"] to only watch; otherwise ${foreign.length === 1 ? "it is" : "they are"} changed to match spec ` +
+      `and deleted with this ${kind} unless deletionPolicy is Orphan); or choose another name`,
+    { code: "alreadyExists" },
+  );
+}
+
+/** Every difference: parts missing (path = the part's key), then each part's field differences. */
+export function chainDiff(chain: readonly Observed[]): FieldDiff[] {
+  const missing = chain.filter((o) => !o.state.exists).map((o) => ({ path: o.part.key, desired: o.part.name, observed: null }));
+  return [...missing, ...chain.flatMap((o) => o.state.diff)];
+}
+
+/** The parts at the highest level exist: the chain's entry point (the forwarding rule) is there. */
+export function topExists(chain: readonly Observed[]): boolean {
+  const top = Math.max(...chain.map((o) => o.part.level));
+  return chain.filter((o) => o.part.level === top).every((o) => o.state.exists);
+}
+
+export function anyManagedExists(chain: readonly Observed[]): boolean {
+  return chain.some((o) => o.state.exists && !o.part.external);
+}
+
+export interface Step {
+  readonly operations: readonly string[];
+  readonly action: "create" | "update" | "delete";
+}
+
+function cannotChange(o: Observed): ProviderError {
+  const fields = o.state.diff.map((d) => `${d.path} is ${JSON.stringify(d.observed)}, spec says ${JSON.stringify(d.desired)}`).join("; ");
+  return new ProviderError(
+    "InvalidParameter",
+    `${o.part.what} differs from spec and cannot be changed in place (${fields}): delete it in Google Cloud to have Terraplane recreate it, or change the spec to match`,
+    { code: "ImmutableFieldMismatch" },
+  );
+}
+
+function missingExternal(o: Observed): ProviderError {
+  return new ProviderError("InvalidParameter", `${o.part.what}, referenced by spec, does not exist: create it, or reference another one`, { code: "notFound" });
+}
+
+/** Runs several starts together; one failure fails the step (the others' operations are found again by name next time). */
+async function startAll(calls: readonly (() => Promise<string | undefined>)[]): Promise<string[]> {
+  const names = await Promise.all(calls.map((c) => c()));
+  return names.filter((n) => n !== undefined);
+}
+
+/** An insert that meets the resource already there (an earlier attempt whose answer was lost) is not an error: it is read next time. */
+async function insertOrAdopt(p: Part): Promise<string | undefined> {
+  try {
+    return await p.insert();
+  } catch (err) {
+    if (errorClassOf(err) === "AlreadyExists") return undefined;
+    throw err;
+  }
+}
+
+function levels(chain: readonly Observed[], order: "asc" | "desc"): number[] {
+  const all = [...new Set(chain.map((o) => o.part.level))].sort((a, b) => a - b);
+  return order === "asc" ? all : all.reverse();
+}
+
+/**
+ * Starts the next step towards spec: at the lowest level with work, inserts what is missing and
+ * fixes what differs; once everything is in place, deletes `stale` parts (no longer in spec),
+ * highest level first. Undefined when there is nothing to do.
+ */
+export async function ensureNext(chain: readonly Observed[], stale: readonly Observed[] = []): Promise<Step | undefined> {
+  for (const level of levels(chain, "asc")) {
+    const here = chain.filter((o) => o.part.level === level);
+    const absentExternal = here.find((o) => o.part.external && !o.state.exists);
+    if (absentExternal) throw missingExternal(absentExternal);
+    const missing = here.filter((o) => !o.state.exists && !o.part.external);
+    const differing = here.filter((o) => o.state.exists && o.state.diff.length > 0);
+    const unfixable = differing.find((o) => !o.state.fix);
+    if (missing.length === 0 && differing.length === 0) continue;
+    if (unfixable && missing.length === 0 && differing.every((o) => !o.state.fix)) throw cannotChange(unfixable);
+    const operations = await startAll([...missing.map((o) => () => insertOrAdopt(o.part)), ...differing.flatMap((o) => (o.state.fix ? [o.state.fix] : []))]);
+    return { operations, action: missing.length > 0 ? "create" : "update" };
+  }
+  const existingStale = stale.filter((o) => o.state.exists && !o.part.external);
+  if (existingStale.length === 0) return undefined;
+  const top = Math.max(...existingStale.map((o) => o.part.level));
+  return { operations: await removeAll(existingStale.filter((o) => o.part.level === top)), action: "delete" };
+}
+
+async function removeOne(o: Observed): Promise<string | undefined> {
+  try {
+    return await o.part.remove();
+  } catch (err) {
+    if (errorClassOf(err) !== "Conflict") throw err;
+    // In use: by a dependent whose delete has not landed yet, or by something outside this chain.
+    throw new ProviderError("Conflict", `${o.part.what} is still in use by another resource; waiting for that to be deleted first: ${err instanceof Error ? err.message : String(err)}`, {
+      code: "resourceInUseByAnotherResource",
+      cause: err,
+    });
+  }
+}
+
+async function removeAll(parts: readonly Observed[]): Promise<string[]> {
+  return startAll(parts.map((o) => () => removeOne(o)));
+}
+
+/** Starts deleting the highest level that still has managed parts (stale ones included); undefined when all are gone. */
+export async function deleteNext(chain: readonly Observed[], stale: readonly Observed[] = []): Promise<Step | undefined> {
+  const all = [...chain, ...stale].filter((o) => o.state.exists && !o.part.external);
+  for (const level of levels(all, "desc")) {
+    const here = all.filter((o) => o.part.level === level);
+    return { operations: await removeAll(here), action: "delete" };
+  }
+  return undefined;
+}
+
+/** Readiness of a chain: Available only when every part exists and no operation of ours is running; otherwise what is missing or pending, and why. */
+export function chainReadiness(chain: readonly Observed[], running: readonly ComputeOperation[], deleting = false): { ready: Readiness; message?: string } {
+  if (running.length > 0) {
+    const ops = running.map((op) => `${describeOperation(op)} is ${statusName(op) ?? "running"}`).join("; ");
+    return { ready: deleting ? "Deleting" : "Creating", message: `waiting for compute: ${ops}` };
+  }
+  const missing = chain.filter((o) => !o.state.exists);
+  if (missing.length === 0) return { ready: "Available" };
+  return { ready: deleting ? "Deleting" : "Creating", message: `not yet created: ${missing.map((o) => o.part.what).join(", ")}` };
+}
+
+/** atProvider entry of one part: name, self-link, whether it exists, and its details. */
+export function partStatus(o: Observed): { name: string; selfLink?: string; exists: boolean } & Record<string, unknown> {
+  return { name: o.part.name, exists: o.state.exists, ...(o.state.selfLink ? { selfLink: o.state.selfLink } : {}), ...o.state.details };
+}
+
+/** Deep equality on normalised values, for diff builders. */
+export function differs(desired: unknown, observed: unknown): boolean {
+  return !isDeepStrictEqual(desired, observed);
+}
+
+/** A FieldDiff when `desired` is set and differs from `observed`. */
+export function fieldDiff(path: string, desired: unknown, observed: unknown): FieldDiff[] {
+  return desired !== undefined && differs(desired, observed) ? [{ path, desired, observed }] : [];
+}
