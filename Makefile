@@ -10,7 +10,7 @@ WITH_NODE := scripts/with-node.sh
 .PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core
 
 help:
-	@echo "make sandbox   run the local sandbox (control plane, emulators) in the foreground"
+	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
 	@echo "make test      typecheck, lint, unit and integration tests"
 
 # npm ci only when package-lock.json changed since the last install.
@@ -25,8 +25,12 @@ tools:
 	scripts/ensure-venv.sh >/dev/null
 	sandbox/controlplane/build.sh >/dev/null
 
+# The main job in one command: the sandbox, the CRDs and RBAC, the controller (as its ServiceAccount),
+# examples/ applied and a live table until all are Ready; Ctrl-C stops what it started.
+# `make sandbox SANDBOX_ARGS=--until-ready` exits once Ready (CI).
+SANDBOX_ARGS ?=
 sandbox: deps tools
-	$(WITH_NODE) bin/terraplane sandbox up
+	$(WITH_NODE) bin/terraplane sandbox demo $(SANDBOX_ARGS)
 
 typecheck: deps
 	$(WITH_NODE) npx tsc --noEmit -p tsconfig.json

@@ -3,7 +3,7 @@ import { down, envLines, runningInfo, status, up } from "../sandbox/launcher/san
 
 const log = (line: string): void => console.error(`sandbox: ${line}`);
 
-/** `terraplane sandbox up|down|status|env`: the local control plane and cloud emulators. */
+/** `terraplane sandbox up|down|status|env|demo|drift`: the local control plane and cloud emulators, and the demo on them. */
 export function sandboxCommand(): Command {
   const cmd = new Command("sandbox").description("run the local control plane, cloud emulators and fault proxy");
 
@@ -45,6 +45,42 @@ export function sandboxCommand(): Command {
       const info = await runningInfo();
       if (!info) throw new Error("the sandbox is not running; start it with `terraplane sandbox up --detach`");
       console.log(envLines(info).join("\n"));
+    });
+
+  cmd
+    .command("demo")
+    .description(
+      "the main job in one command (`make sandbox`): start (or reuse) the sandbox, install the CRDs and RBAC, run the controller " +
+        "as its ServiceAccount, apply examples/, show a live status table until all are Ready, then keep running until Ctrl-C",
+    )
+    .option("--until-ready", "exit once all examples are Ready (status 0) or the timeout passed (status 1), stopping what it started: for CI")
+    .option("--timeout <duration>", "how long to wait for Ready before explaining what is stuck", "5m")
+    .option("--poll-interval <duration>", "the controller's poll interval: how soon drift is noticed", "15s")
+    .action(async (opts: { untilReady?: boolean; timeout: string; pollInterval: string }) => {
+      const { parseDuration } = await import("../core/policies.ts");
+      const timeoutMs = parseDuration(opts.timeout);
+      if (timeoutMs === undefined) throw new Error(`--timeout "${opts.timeout}" is not a duration (e.g. 90s, 5m)`);
+      const { runDemo } = await import("../sandbox/demo/demo.ts");
+      process.exitCode = await runDemo({ untilReady: opts.untilReady === true, timeoutMs, pollInterval: opts.pollInterval, refreshMs: 2_000 }, log);
+    });
+
+  cmd
+    .command("drift")
+    .description("change the cloud resource behind a managed resource with the official SDK, straight against the emulator, so Terraplane detects and corrects the drift")
+    .argument("<kind/name>", "e.g. databases.aws.terraplane.dev/orders or cdn/website")
+    .option("-n, --namespace <ns>", "namespace", "default")
+    .action(async (target: string, opts: { namespace: string }) => {
+      const info = await runningInfo();
+      if (!info) throw new Error("the sandbox is not running; start it with `make sandbox`");
+      const [{ KubeConfig }, { makeDrift }] = await Promise.all([import("@kubernetes/client-node"), import("../sandbox/demo/drift.ts")]);
+      const kc = new KubeConfig();
+      kc.loadFromFile(info.kubeconfig);
+      const drift = await makeDrift(kc, info, target, opts.namespace);
+      const name = target.slice(target.indexOf("/") + 1);
+      console.log(`changed behind Terraplane's back: ${drift.change}`);
+      console.log(`Terraplane should report drift in ${drift.field} at its next poll, then correct it. Watch:`);
+      console.log(`  kubectl describe ${drift.kind} ${name} -n ${opts.namespace}`);
+      console.log(`  bin/terraplane explain ${drift.kind}/${name} -n ${opts.namespace}`);
     });
 
   return cmd;

@@ -1,0 +1,175 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { managedKinds } from "../../cli/inspect/discover.ts";
+import { repoRoot, stateDir } from "../launcher/paths.ts";
+import { down, up } from "../launcher/sandbox.ts";
+import type { SandboxInfo } from "../launcher/sandbox.ts";
+import { readRecord } from "../launcher/state.ts";
+import { logTail, startController, stopLeftover } from "./controller.ts";
+import type { Controller } from "./controller.ts";
+import { exampleFiles } from "./examples.ts";
+import type { ExampleFile, ManagedRef } from "./examples.ts";
+import { installCrds, installRbac, serviceAccountKubeconfig } from "./install.ts";
+import { kubectlOk, requireKubectl } from "./kubectl.ts";
+import { usage } from "./usage.ts";
+import { explainStuck, renderRows, rowsOf, watchUntilReady } from "./watch.ts";
+import type { WatchResult } from "./watch.ts";
+
+export interface DemoOptions {
+  /** Exit once everything is Ready (status 0) or the timeout passed (status 1), stopping what it started. */
+  readonly untilReady: boolean;
+  /** How long to wait for Ready before explaining what is stuck. */
+  readonly timeoutMs: number;
+  /** The controller's --poll-interval: how soon drift is noticed. */
+  readonly pollInterval: string;
+  readonly refreshMs: number;
+}
+
+type Log = (line: string) => void;
+
+/** What this run started, so that it stops exactly that. */
+class Session {
+  started: readonly string[] = [];
+  controller: Controller | undefined;
+
+  async teardown(log: Log): Promise<void> {
+    if (this.controller) {
+      await this.controller.stop();
+      log(`controller: stopped pid ${this.controller.pid}`);
+    }
+    if (this.started.length > 0) await down(this.started, log);
+    else log("the sandbox was already running before this command: left running");
+  }
+}
+
+export function demoPaths(): { dir: string; kubeconfig: string; pidFile: string; controllerLog: string } {
+  const dir = join(stateDir(), "demo");
+  return { dir, kubeconfig: join(dir, "terraplane-sa.kubeconfig"), pidFile: join(dir, "controller.json"), controllerLog: join(stateDir(), "logs", "controller.log") };
+}
+
+/**
+ * `make sandbox`: the sandbox, the CRDs and RBAC, the controller as its ServiceAccount, the examples,
+ * a live table until all are Ready, then how to use it; until Ctrl-C (or, with untilReady, until Ready).
+ * Returns the exit status. Whatever happens, stops what it started.
+ */
+export async function runDemo(opts: DemoOptions, log: Log): Promise<number> {
+  const stop = stopOnSignals(log);
+  const session = new Session();
+  try {
+    return await demo(opts, session, stop.signal, log);
+  } catch (err) {
+    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    log("stopping what this command started");
+    await session.teardown(log);
+    stop.dispose();
+  }
+}
+
+async function demo(opts: DemoOptions, session: Session, signal: AbortSignal, log: Log): Promise<number> {
+  await requireKubectl();
+  const files = exampleFiles();
+  const refs = files.flatMap((f) => f.managed);
+  const { info, started } = await up(log);
+  session.started = started;
+  if (signal.aborted) return 130;
+  const kc = new KubeConfig();
+  kc.loadFromFile(info.kubeconfig);
+  warnIfMotoUnseeded(files, log);
+  session.controller = await install(kc, info, opts, log);
+  if (signal.aborted) return 130;
+  await applyExamples(info.kubeconfig, files, log);
+  const controller = session.controller;
+  const failure = (): string | undefined => (controller.alive() ? undefined : `the controller exited; last lines of its log:\n${logTail(controller.logFile)}`);
+  const watch = { since: controller.startedAt, timeoutMs: opts.timeoutMs, intervalMs: opts.refreshMs, signal, failure };
+  const result = await watchUntilReady(kc, refs, watch);
+  const usageText = async (): Promise<string> =>
+    usage({ adminKubeconfig: info.kubeconfig, controllerLog: controller.logFile, pollInterval: opts.pollInterval, refs, kinds: await managedKinds(kc), files });
+  await report({ kc, refs, since: watch.since }, result, log);
+  if (result.outcome === "failed") return 1;
+  if (result.outcome === "aborted") return opts.untilReady ? 130 : 0;
+  if (opts.untilReady) return result.outcome === "ready" ? 0 : 1;
+  console.log(`\n${await usageText()}\n`);
+  if (result.outcome === "timeout") {
+    // Keep the table going below the explanation; it may still get there.
+    const later = await watchUntilReady(kc, refs, { ...watch, timeoutMs: Number.POSITIVE_INFINITY });
+    await report({ kc, refs, since: watch.since }, later, log);
+    if (later.outcome === "failed") return 1;
+  }
+  return waitForStop(signal, failure, log);
+}
+
+/** Prints the outcome of a wait. */
+async function report(view: { kc: KubeConfig; refs: readonly ManagedRef[]; since: number }, result: WatchResult, log: Log): Promise<void> {
+  const { kc, refs, since } = view;
+  if (result.outcome === "ready") {
+    console.log(`\nAll ${refs.length} managed resources are Ready and Synced, ${(result.ms / 1000).toFixed(1)}s after the examples were applied.`);
+  } else if (result.outcome === "failed") {
+    log(result.reason);
+  } else if (result.outcome === "timeout") {
+    console.log(`\nNot all Ready yet. Why, by terraplane explain's root cause:\n${renderRows(await rowsOf(kc, refs, since))}`);
+    for (const line of await explainStuck(kc, refs, since)) console.log(`  ${line}`);
+  }
+}
+
+async function install(kc: KubeConfig, info: SandboxInfo, opts: DemoOptions, log: Log): Promise<Controller> {
+  const paths = demoPaths();
+  mkdirSync(paths.dir, { recursive: true });
+  const leftover = await stopLeftover(paths.pidFile);
+  if (leftover) log(`controller: stopped pid ${leftover}, left running by an earlier run`);
+  log(`CRDs: ${await installCrds(kc)} applied and established`);
+  log(`RBAC from deploy/controller (without its Deployment): ${(await installRbac(info.kubeconfig)).join(", ")}`);
+  await serviceAccountKubeconfig(info.kubeconfig, paths.kubeconfig);
+  log(`${shown(paths.kubeconfig)}: a kubeconfig with the terraplane ServiceAccount's token (not the admin credential)`);
+  mkdirSync(join(stateDir(), "logs"), { recursive: true });
+  writeFileSync(paths.controllerLog, "");
+  const t0 = Date.now();
+  const controller = await startController({ kubeconfig: paths.kubeconfig, sandbox: info, logFile: paths.controllerLog, pidFile: paths.pidFile, pollInterval: opts.pollInterval });
+  log(`controller: terraplane run as the terraplane ServiceAccount, pid ${controller.pid}, ready in ${((Date.now() - t0) / 1000).toFixed(1)}s, log ${shown(controller.logFile)}`);
+  return controller;
+}
+
+/** `kubectl apply -f` each example, as a user would, configuration first. */
+async function applyExamples(kubeconfig: string, files: readonly ExampleFile[], log: Log): Promise<void> {
+  for (const file of files) {
+    const out = await kubectlOk(kubeconfig, ["apply", "-f", file.path]);
+    log(`kubectl apply -f ${shown(file.path)}: ${out.trim().split("\n").join(", ")}`);
+  }
+}
+
+/** examples/aws/loadbalancer.yaml names subnets that exist only in a moto `up` seeded (see moto-seed.ts). */
+function warnIfMotoUnseeded(files: readonly ExampleFile[], log: Log): void {
+  const needsSubnets = files.some((f) => f.managed.some((r) => r.group.startsWith("aws.") && r.kind === "LoadBalancer"));
+  if (needsSubnets && readRecord("moto")?.extra.seed === undefined) {
+    log("warning: this moto was started without seeding, so the subnets named in examples/aws/loadbalancer.yaml do not exist in it; `bin/terraplane sandbox down` and run this again");
+  }
+}
+
+async function waitForStop(signal: AbortSignal, failure: () => string | undefined, log: Log): Promise<number> {
+  while (!signal.aborted) {
+    const why = failure();
+    if (why) {
+      log(why);
+      return 1;
+    }
+    await sleep(2_000, undefined, { signal }).catch(() => undefined);
+  }
+  return 0;
+}
+
+function stopOnSignals(log: Log): { signal: AbortSignal; dispose(): void } {
+  const abort = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (abort.signal.aborted) log(`${name}: still stopping, please wait (nothing is left behind)`);
+    else log(`${name}: stopping`);
+    abort.abort();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
+  return { signal: abort.signal, dispose: () => signals.forEach((s) => process.off(s, onSignal)) };
+}
+
+const shown = (path: string): string => (path.startsWith(`${repoRoot}/`) ? relative(repoRoot, path) : path);
