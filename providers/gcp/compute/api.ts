@@ -61,16 +61,21 @@ export interface ResourceApi<R> extends ResourceReader<R> {
   patch(project: string, name: string, body: R, fingerprint?: string | null): Promise<string>;
 }
 
+/** ...plus update (PUT: the body replaces the resource; quote the fingerprint in it where the resource has one). */
+export interface Replaceable<R> {
+  update(project: string, name: string, body: R): Promise<string>;
+}
+
 export interface ProxyVerbs {
   /** Points the proxy at another URL map (`urlMap`: any reference form compute accepts). */
   setUrlMap(project: string, name: string, urlMap: string): Promise<string>;
 }
 
 export interface ComputeApi {
-  readonly healthChecks: ResourceApi<HealthCheck>;
-  readonly backendServices: ResourceApi<BackendService>;
-  readonly backendBuckets: ResourceApi<BackendBucket>;
-  readonly urlMaps: ResourceApi<UrlMap>;
+  readonly healthChecks: ResourceApi<HealthCheck> & Replaceable<HealthCheck>;
+  readonly backendServices: ResourceApi<BackendService> & Replaceable<BackendService>;
+  readonly backendBuckets: ResourceApi<BackendBucket> & Replaceable<BackendBucket>;
+  readonly urlMaps: ResourceApi<UrlMap> & Replaceable<UrlMap>;
   readonly targetHttpProxies: ResourceApi<TargetHttpProxy> & ProxyVerbs;
   readonly targetHttpsProxies: ResourceApi<TargetHttpsProxy> & ProxyVerbs & { setSslCertificates(project: string, name: string, certificates: readonly string[]): Promise<string> };
   /** Global addresses have no patch: they are created and deleted, never changed. */
@@ -125,8 +130,8 @@ function withPatch<R>(
 type Started = Parameters<typeof operationName>[0];
 const call = (collection: Collection, verb: string, fn: () => Promise<Started>): Promise<string> => gcpCall(`compute:${collection}.${verb}`, fn).then(operationName);
 
-function healthChecksApi(c: HealthChecksClient): ResourceApi<HealthCheck> {
-  return withPatch<HealthCheck>(
+function healthChecksApi(c: HealthChecksClient): ComputeApi["healthChecks"] {
+  const base = withPatch<HealthCheck>(
     "healthChecks",
     {
       get: (project, healthCheck) => c.get({ project, healthCheck }),
@@ -135,10 +140,11 @@ function healthChecksApi(c: HealthChecksClient): ResourceApi<HealthCheck> {
     },
     (project, healthCheck, healthCheckResource) => c.patch({ project, healthCheck, healthCheckResource }),
   );
+  return { ...base, update: (project, healthCheck, healthCheckResource) => call("healthChecks", "update", () => c.update({ project, healthCheck, healthCheckResource })) };
 }
 
-function backendServicesApi(c: BackendServicesClient): ResourceApi<BackendService> {
-  return withPatch<BackendService>(
+function backendServicesApi(c: BackendServicesClient): ComputeApi["backendServices"] {
+  const base = withPatch<BackendService>(
     "backendServices",
     {
       get: (project, backendService) => c.get({ project, backendService }),
@@ -147,10 +153,14 @@ function backendServicesApi(c: BackendServicesClient): ResourceApi<BackendServic
     },
     (project, backendService, backendServiceResource) => c.patch({ project, backendService, backendServiceResource }),
   );
+  return {
+    ...base,
+    update: (project, backendService, backendServiceResource) => call("backendServices", "update", () => c.update({ project, backendService, backendServiceResource })),
+  };
 }
 
-function backendBucketsApi(c: BackendBucketsClient): ResourceApi<BackendBucket> {
-  return withPatch<BackendBucket>(
+function backendBucketsApi(c: BackendBucketsClient): ComputeApi["backendBuckets"] {
+  const base = withPatch<BackendBucket>(
     "backendBuckets",
     {
       get: (project, backendBucket) => c.get({ project, backendBucket }),
@@ -159,10 +169,14 @@ function backendBucketsApi(c: BackendBucketsClient): ResourceApi<BackendBucket> 
     },
     (project, backendBucket, backendBucketResource) => c.patch({ project, backendBucket, backendBucketResource }),
   );
+  return {
+    ...base,
+    update: (project, backendBucket, backendBucketResource) => call("backendBuckets", "update", () => c.update({ project, backendBucket, backendBucketResource })),
+  };
 }
 
-function urlMapsApi(c: UrlMapsClient): ResourceApi<UrlMap> {
-  return withPatch<UrlMap>(
+function urlMapsApi(c: UrlMapsClient): ComputeApi["urlMaps"] {
+  const base = withPatch<UrlMap>(
     "urlMaps",
     {
       get: (project, urlMap) => c.get({ project, urlMap }),
@@ -171,6 +185,7 @@ function urlMapsApi(c: UrlMapsClient): ResourceApi<UrlMap> {
     },
     (project, urlMap, urlMapResource) => c.patch({ project, urlMap, urlMapResource }),
   );
+  return { ...base, update: (project, urlMap, urlMapResource) => call("urlMaps", "update", () => c.update({ project, urlMap, urlMapResource })) };
 }
 
 function targetHttpProxiesApi(c: TargetHttpProxiesClient): ComputeApi["targetHttpProxies"] {

@@ -72,6 +72,8 @@ export interface PartSpec<R extends ComputeResource> {
   /** Whether `fix` can remove this diff (default: yes); when not, the difference is reported as one to resolve by hand. */
   readonly canFix?: (diff: readonly FieldDiff[]) => boolean;
   readonly details?: (observed: R) => Record<string, string>;
+  /** Called with what each read found (undefined: missing), for kinds that need the typed resource (late initialisation). */
+  readonly onRead?: (observed: R | undefined) => void;
 }
 
 function hasPatch<R>(api: ResourceReader<R> | ResourceApi<R>): api is ResourceApi<R> {
@@ -82,6 +84,19 @@ function defaultFix<R extends ComputeResource>(spec: PartSpec<R>): ((observed: R
   const api = spec.api;
   if (!hasPatch(api)) return undefined;
   return (observed) => api.patch(spec.project, spec.name, spec.desired, observed.fingerprint);
+}
+
+function stateOf<R extends ComputeResource>(spec: PartSpec<R>, fixer: ((observed: R, diff: readonly FieldDiff[]) => Promise<string>) | undefined, observed: R): PartState {
+  const diff = spec.diff?.(observed) ?? [];
+  const fixable = diff.length > 0 && fixer !== undefined && (spec.canFix?.(diff) ?? true);
+  return {
+    exists: true,
+    ...(observed.selfLink ? { selfLink: observed.selfLink } : {}),
+    owned: ownedByDescription(spec.owner, observed.description),
+    diff,
+    ...(fixable ? { fix: () => fixer(observed, diff) } : {}),
+    details: spec.details?.(observed) ?? {},
+  };
 }
 
 /** A Part over one typed collection. */
@@ -96,17 +111,8 @@ export function part<R extends ComputeResource>(spec: PartSpec<R>): Part {
     ...(spec.external ? { external: true } : {}),
     async read() {
       const observed = await spec.api.get(spec.project, spec.name);
-      if (!observed) return { exists: false, owned: false, diff: [], details: {} };
-      const diff = spec.diff?.(observed) ?? [];
-      const fixable = diff.length > 0 && fixer !== undefined && (spec.canFix?.(diff) ?? true);
-      return {
-        exists: true,
-        ...(observed.selfLink ? { selfLink: observed.selfLink } : {}),
-        owned: ownedByDescription(spec.owner, observed.description),
-        diff,
-        ...(fixable ? { fix: () => fixer(observed, diff) } : {}),
-        details: spec.details?.(observed) ?? {},
-      };
+      spec.onRead?.(observed);
+      return observed ? stateOf(spec, fixer, observed) : { exists: false, owned: false, diff: [], details: {} };
     },
     insert: () =>
       spec.api.insert(spec.project, {

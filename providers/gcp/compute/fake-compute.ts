@@ -8,6 +8,7 @@ import type {
   ComputeOperation,
   ForwardingRule,
   HealthCheck,
+  Replaceable,
   ResourceApi,
   TargetHttpProxy,
   TargetHttpsProxy,
@@ -76,7 +77,7 @@ export class FakeCollection<R extends ComputeResource> {
     return this.#s.startOp(this.#collection, name, verb);
   }
 
-  api(): ResourceApi<R> {
+  api(): ResourceApi<R> & Replaceable<R> {
     return {
       get: async (_project, name) => {
         this.#record("get", name);
@@ -96,6 +97,13 @@ export class FakeCollection<R extends ComputeResource> {
         if (r.fingerprint && r.fingerprint !== fingerprint) throw new ProviderError("Conflict", "Invalid fingerprint.", { code: "conditionNotMet" });
         Object.assign(r, structuredClone(body), { fingerprint: this.#s.nextFingerprint() });
         return this.#s.startOp(this.#collection, name, "patch");
+      },
+      update: async (_project, name, body) => {
+        this.#record("update", name, body);
+        const r = this.#existing(name);
+        if (r.fingerprint && r.fingerprint !== body.fingerprint) throw new ProviderError("Conflict", "Invalid fingerprint.", { code: "conditionNotMet" });
+        this.items.set(name, { ...structuredClone(body), name, selfLink: r.selfLink, fingerprint: this.#s.nextFingerprint() });
+        return this.#s.startOp(this.#collection, name, "update");
       },
       delete: async (_project, name) => {
         this.#record("delete", name);
