@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import type { Managed, Observation } from "../../../core/provider.ts";
+import { FakeCompute } from "../compute/fake-compute.ts";
+import { LoadBalancerClient } from "./client.ts";
+import type { LoadBalancerObservation } from "./schema.ts";
+
+// The LoadBalancer client against the in-memory fake, driven the way the core drives it: observe,
+// then create / update / delete per the observation, operations recorded in status.
+
+const HC = { type: "HTTP", port: 8080, requestPath: "/healthz" };
+const UID = "0b6f6a3e-1111-2222-3333-444455556666";
+
+function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Record<string, string> } = {}): Managed {
+  return {
+    apiVersion: "gcp.terraplane.dev/v1alpha1",
+    kind: "LoadBalancer",
+    metadata: { name: "shop", namespace: "team", uid: UID, generation: 1, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
+    spec: {
+      forProvider: {
+        healthCheck: HC,
+        backendServices: [{ name: "web", backends: [{ group: "projects/p/zones/europe-west1-b/instanceGroups/web" }] }],
+        ...forProvider,
+      },
+      managementPolicies: ["*"],
+      providerConfigRef: { kind: "ProviderConfig", name: "default" },
+    },
+    status: { observedGeneration: 1 },
+  };
+}
+
+const client = (fake: FakeCompute): LoadBalancerClient => new LoadBalancerClient({ api: fake.api(), project: "p" });
+
+/** One reconcile as the core does it; returns what it called. */
+async function reconcile(fake: FakeCompute, mr: Managed): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
+  const c = client(fake);
+  const obs = await c.observe(mr);
+  const status = mr.status ?? {};
+  mr.status = status;
+  if (obs.atProvider) status.atProvider = obs.atProvider;
+  if (mr.metadata.deletionTimestamp) {
+    if (!obs.exists) return { obs, called: "released" };
+    if (obs.pendingOperation) return { obs };
+    status.pendingOperation = (await c.delete(mr)).pendingOperation;
+    return { obs, called: "delete" };
+  }
+  if (!obs.exists) {
+    status.pendingOperation = (await c.create(mr)).pendingOperation;
+    return { obs, called: "create" };
+  }
+  if (!obs.upToDate && !obs.pendingOperation) {
+    status.pendingOperation = (await c.update(mr, obs.diff ?? [])).pendingOperation;
+    return { obs, called: "update" };
+  }
+  status.pendingOperation = obs.pendingOperation;
+  return { obs };
+}
+
+/** Reconciles, finishing operations in between, until Available with nothing to do. */
+async function converge(fake: FakeCompute, mr: Managed): Promise<Observation<LoadBalancerObservation>> {
+  for (let i = 0; i < 20; i++) {
+    const { obs, called } = await reconcile(fake, mr);
+    if (!called && obs.ready === "Available" && obs.upToDate) return obs;
+    fake.finish();
+  }
+  throw new Error("did not converge");
+}
+
+describe("LoadBalancerClient", () => {
+  it("builds the chain in dependency order, reports each part and the IP, then makes no call", async () => {
+    const fake = new FakeCompute();
+    const mr = lb();
+    const first = await reconcile(fake, mr);
+    expect(first.called).toBe("create");
+    const pending = await reconcile(fake, mr);
+    expect(pending.obs).toMatchObject({ exists: true, ready: "Creating", pendingOperation: { action: "create" } });
+    expect(pending.obs.message).toContain("insert of healthChecks/shop-hc is RUNNING");
+    const obs = await converge(fake, mr);
+    expect(fake.mutations()).toEqual([
+      "healthChecks.insert:shop-hc",
+      "addresses.insert:shop-ip",
+      "backendServices.insert:shop-bs-web",
+      "urlMaps.insert:shop-um",
+      "targetHttpProxies.insert:shop-proxy",
+      "forwardingRules.insert:shop-fr",
+    ]);
+    expect(obs.atProvider).toMatchObject({
+      healthCheck: { name: "shop-hc", exists: true },
+      backendServices: [{ key: "web", name: "shop-bs-web", exists: true }],
+      urlMap: { name: "shop-um", exists: true },
+      targetProxy: { name: "shop-proxy", exists: true },
+      address: { name: "shop-ip", exists: true },
+      forwardingRule: { name: "shop-fr", exists: true },
+    });
+    expect(fake.backendServices.items.get("shop-bs-web")).toMatchObject({ loadBalancingScheme: "EXTERNAL_MANAGED", healthChecks: ["projects/p/global/healthChecks/shop-hc"] });
+    const before = fake.mutations().length;
+    for (let i = 0; i < 3; i++) await reconcile(fake, mr);
+    expect(fake.mutations().length).toBe(before);
+  });
+
+  it("late-initialises what compute fills in, only for fields the spec leaves unset", async () => {
+    const fake = new FakeCompute();
+    const mr = lb({ healthCheck: { type: "HTTP" } });
+    await converge(fake, mr);
+    Object.assign(fake.healthChecks.items.get("shop-hc") ?? {}, { checkIntervalSec: 5, httpHealthCheck: { port: 80, requestPath: "/" } });
+    Object.assign(fake.backendServices.items.get("shop-bs-web") ?? {}, { timeoutSec: 30, protocol: "HTTP", portName: "http" });
+    const obs = await client(fake).observe(mr);
+    expect(obs.upToDate).toBe(true);
+    expect(obs.lateInitialized).toEqual({
+      healthCheck: { port: 80, requestPath: "/", checkIntervalSec: 5 },
+      backendServices: [{ name: "web", protocol: "HTTP", portName: "http", timeoutSec: 30, backends: [{ group: "projects/p/zones/europe-west1-b/instanceGroups/web" }] }],
+    });
+  });
+
+  it("adds a backend service and routes to it, then deletes one the spec drops once unused", async () => {
+    const fake = new FakeCompute();
+    const mr = lb();
+    await converge(fake, mr);
+    const start = fake.mutations().length;
+    mr.spec.forProvider = {
+      healthCheck: HC,
+      backendServices: [
+        { name: "web", backends: [] },
+        { name: "api", timeoutSec: 60, backends: [] },
+      ],
+      urlMap: { defaultService: "web", hostRules: [{ hosts: ["api.example.com"], pathMatcher: "api" }], pathMatchers: [{ name: "api", defaultService: "api" }] },
+    };
+    await converge(fake, mr);
+    expect(fake.mutations().slice(start)).toEqual(["backendServices.insert:shop-bs-api", "backendServices.patch:shop-bs-web", "urlMaps.patch:shop-um"]);
+    const mid = fake.mutations().length;
+    mr.spec.forProvider = { healthCheck: HC, backendServices: [{ name: "web", backends: [] }] };
+    const obs = await converge(fake, mr);
+    expect(fake.mutations().slice(mid)).toEqual(["urlMaps.patch:shop-um", "backendServices.delete:shop-bs-api"]);
+    expect(obs.atProvider?.backendServices).toEqual([expect.objectContaining({ key: "web" })]);
+  });
+
+  it("corrects a patch after a stale fingerprint on the next reconcile", async () => {
+    const fake = new FakeCompute();
+    const mr = lb();
+    await converge(fake, mr);
+    Object.assign(fake.healthChecks.items.get("shop-hc") ?? {}, { httpHealthCheck: { port: 9999, requestPath: "/healthz" } });
+    const { called } = await reconcile(fake, mr);
+    expect(called).toBe("update");
+    expect(fake.healthChecks.items.get("shop-hc")?.httpHealthCheck?.port).toBe(8080);
+  });
+
+  it("refuses a chain it does not own, unless imported by external name", async () => {
+    const fake = new FakeCompute();
+    fake.urlMaps.seed({ name: "shop-um", description: "by hand" });
+    await expect(client(fake).observe(lb())).rejects.toMatchObject({ errorClass: "AlreadyExists" });
+    await expect(client(fake).observe(lb({}, { annotations: { "terraplane.dev/external-name": "shop" } }))).resolves.toMatchObject({ exists: false });
+  });
+
+  it("deletes in reverse order, one level per reconcile, only what it owns", async () => {
+    const fake = new FakeCompute();
+    const mr = lb();
+    await converge(fake, mr);
+    const start = fake.mutations().length;
+    mr.metadata.deletionTimestamp = new Date();
+    for (let i = 0; i < 20; i++) {
+      const { called } = await reconcile(fake, mr);
+      if (called === "released") break;
+      fake.finish();
+    }
+    expect(fake.mutations().slice(start)).toEqual([
+      "forwardingRules.delete:shop-fr",
+      "targetHttpProxies.delete:shop-proxy",
+      "urlMaps.delete:shop-um",
+      "backendServices.delete:shop-bs-web",
+      "healthChecks.delete:shop-hc",
+      "addresses.delete:shop-ip",
+    ]);
+  });
+});
