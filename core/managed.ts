@@ -91,6 +91,7 @@ export const DriftStatus = z.object({
   fields: z.array(FieldDrift),
   detectedAt: z.string(),
   corrected: z.boolean().optional().describe("True once an update was sent for this drift."),
+  resolvedAt: z.string().optional().describe("When the cloud was next seen matching spec; the record stays as the last drift."),
 });
 
 export const PendingOperation = z.object({

@@ -23,6 +23,8 @@ export interface ManagerOptions {
   readonly metricsAddr?: { host: string; port: number };
   readonly leaderElection?: { namespace: string; name: string };
   readonly metrics?: Metrics;
+  /** How often a published connection Secret is read back to restore it if deleted (default 60 s). */
+  readonly connectionSecretVerifyMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export class Manager {
       onError: (key, err) => options.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly"),
     });
     const events = new KubeEventRecorder(options.kc);
-    const connection = new KubeConnectionPublisher(options.kc);
+    const connection = new KubeConnectionPublisher(options.kc, options.connectionSecretVerifyMs ? { verifyEveryMs: options.connectionSecretVerifyMs } : {});
     this.#controllers = options.kinds.map(
       (registered) =>
         new KindController({

@@ -30,7 +30,7 @@ export interface ManagedStatus<A = unknown> {
   conditions?: Condition[];
   observedGeneration?: number;
   lastSyncTime?: string;
-  drift?: { fields: FieldDrift[]; detectedAt: string; corrected?: boolean };
+  drift?: { fields: FieldDrift[]; detectedAt: string; corrected?: boolean; resolvedAt?: string };
   pendingOperation?: PendingOperation;
 }
 

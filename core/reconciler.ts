@@ -161,7 +161,7 @@ export class ManagedReconciler {
       atProvider: obs.atProvider ?? null,
       lastSyncTime: this.#now(),
       pendingOperation: obs.pendingOperation ?? null,
-      ...(obs.upToDate ? { drift: null } : {}),
+      ...(obs.upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
     });
     // Creating and deleting are looked at again soon; a resource that is merely Unavailable (a long
     // maintenance state) is polled at its normal interval, not hammered.
@@ -233,7 +233,8 @@ export class ManagedReconciler {
     const synced = Math.max(status?.observedGeneration ?? 0, this.#syncedGeneration.get(mr.metadata.uid ?? "") ?? 0);
     if (!status || mr.metadata.generation !== synced) return undefined;
     const fields = diff.map(redact);
-    if (sameDrift(status.drift?.fields, fields)) return status.drift;
+    // The same fields differing again after the cloud matched spec is a new drift, announced again.
+    if (status.drift?.resolvedAt === undefined && sameDrift(status.drift?.fields, fields)) return status.drift;
     this.#o.onDrift?.();
     await this.#o.events.record(mr, "Warning", EventReason.DriftDetected, `the cloud resource drifted from spec: ${fieldList(diff)}`);
     return { fields, detectedAt: this.#now() };
@@ -342,6 +343,11 @@ export function keyOf(mr: Managed): string {
 function redact(d: FieldDiff): FieldDrift {
   if (d.sensitive) return { path: d.path };
   return { path: d.path, desired: JSON.stringify(d.desired ?? null), observed: JSON.stringify(d.observed ?? null) };
+}
+
+/** The last drift stays in status as history, stamped once when the cloud is seen matching spec again. */
+function resolvedDrift(drift: ManagedStatus["drift"], now: string): Pick<ManagedStatus, "drift"> {
+  return drift && drift.resolvedAt === undefined ? { drift: { ...drift, resolvedAt: now } } : {};
 }
 
 function sameDrift(a: readonly FieldDrift[] | undefined, b: readonly FieldDrift[]): boolean {

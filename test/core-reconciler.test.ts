@@ -23,7 +23,7 @@ function thing(ns: string, name: string, forProvider: Record<string, unknown>, e
 }
 
 function startManager(registered: ReturnType<typeof doubleProvider>["registered"], namespace: string): Manager {
-  return new Manager({ kc: kubeConfig(), kinds: [registered], log: nopLogger, namespace, concurrency: 4, pollIntervalMs: POLL_MS, progressIntervalMs: 300 });
+  return new Manager({ kc: kubeConfig(), kinds: [registered], log: nopLogger, namespace, concurrency: 4, pollIntervalMs: POLL_MS, progressIntervalMs: 300, connectionSecretVerifyMs: POLL_MS });
 }
 
 describe("managed reconciler with the test-double provider", () => {
@@ -109,6 +109,28 @@ describe("managed reconciler with the test-double provider", () => {
       ],
       corrected: true,
     });
+    // Once the cloud matches again the record stays, as the last drift, stamped with when it ended.
+    await expect.poll(async () => (await view("alpha"))?.status?.drift?.resolvedAt, WAIT).toBeTruthy();
+    expect((await view("alpha"))?.status?.drift?.fields.map((f) => f.path)).toEqual(["size", "tags"]);
+  });
+
+  it("announces the same drift again when it recurs after being corrected", async () => {
+    const announced = async (): Promise<number> => (await eventsFor(ns.name, "alpha")).find((e) => e.reason === "DriftDetected")?.count ?? 0;
+    const before = await announced();
+    cloud.drift("alpha", { size: 9, tags: { team: "someone-else" } });
+    await expect.poll(announced, WAIT).toBe(before + 1);
+    await expect.poll(() => cloud.things.get("alpha")?.size, WAIT).toBe(5);
+  });
+
+  it("rewrites a connection Secret deleted behind its back", async () => {
+    const secretData = async (): Promise<Record<string, string> | undefined> => {
+      const got = await kubectl(["get", "secret", "alpha-conn", "-n", ns.name, "-o", "json"]);
+      return got.code === 0 ? (JSON.parse(got.stdout) as { data: Record<string, string> }).data : undefined;
+    };
+    const original = await secretData();
+    expect(original?.password).toBeTruthy();
+    await kubectlOk(["delete", "secret", "alpha-conn", "-n", ns.name]);
+    await expect.poll(secretData, { timeout: 30_000, interval: 250 }).toEqual(original);
   });
 
   it("issues no updates while nothing changes (no perpetual diff)", async () => {

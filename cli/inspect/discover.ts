@@ -48,7 +48,7 @@ export const ManagedObject = z.object({
       conditions: z.array(Condition).optional(),
       observedGeneration: z.number().optional(),
       lastSyncTime: z.string().optional(),
-      drift: z.object({ fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })), detectedAt: z.string(), corrected: z.boolean().optional() }).optional(),
+      drift: z.object({ fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })), detectedAt: z.string(), corrected: z.boolean().optional(), resolvedAt: z.string().optional() }).optional(),
       pendingOperation: z.object({ id: z.string(), action: z.string(), startedAt: z.string() }).optional(),
     })
     .optional(),

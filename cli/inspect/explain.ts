@@ -142,19 +142,38 @@ async function secretFact(kc: KubeConfig, namespace: string, name: string): Prom
   }
 }
 
+type ConditionView = ReturnType<typeof conditionOf>;
+
+/** The first line: why it is not Ready, or that it is — and whether it also matches the spec. */
+function headline(rootCause: string | undefined, ready: ConditionView, synced: ConditionView): string {
+  if (rootCause) return `Not ready because: ${rootCause}`;
+  if (ready?.status !== "True") return "Status: unknown";
+  // Synced carries a message when the cloud differs and may not be changed (an Observe-only import).
+  if (synced?.status === "True" && synced.message) return `Ready, but not in step with the spec: ${synced.message}`;
+  if (synced?.status !== "True") return `Ready, but not synced: ${synced?.message ?? synced?.reason ?? "no Synced condition yet"}`;
+  return "Ready: the cloud resource exists and matches the spec.";
+}
+
+function driftOutcome(drift: { corrected?: boolean | undefined; resolvedAt?: string | undefined }): string {
+  const corrected = drift.corrected ? "corrected" : "";
+  const resolved = drift.resolvedAt ? `matches spec again since ${drift.resolvedAt}` : "";
+  const parts = [corrected, resolved].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join("; ")})` : " (not corrected yet)";
+}
+
 /** The explanation as text, root cause first. */
 export function renderExplanation(e: Explanation): string {
   const o = e.object;
   const lines: string[] = [];
   const ready = conditionOf(o, "Ready");
   lines.push(`${e.kind.kind}/${o.metadata.name} in namespace ${o.metadata.namespace ?? ""} (${cloudOf(e.kind.group)}, age ${age(o.metadata.creationTimestamp)})`);
-  lines.push(e.rootCause ? `Not ready because: ${e.rootCause}` : ready?.status === "True" ? "Ready: the cloud resource exists and matches the spec." : "Status: unknown");
+  lines.push(headline(e.rootCause, ready, conditionOf(o, "Synced")));
   lines.push("", "Conditions:");
   for (const c of o.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(7)} ${c.status.padEnd(7)} ${(c.reason ?? "").padEnd(18)} ${c.message ?? ""}`.trimEnd());
   if ((o.status?.conditions ?? []).length === 0) lines.push("  (none)");
   lines.push(`  external name: ${o.metadata.annotations?.[Annotations.externalName] ?? "(not set)"}; last sync: ${o.status?.lastSyncTime ?? "never"}`);
   const drift = o.status?.drift;
-  lines.push("", "Last drift:", drift ? `  ${drift.detectedAt}${drift.corrected ? " (corrected)" : ""}: ${drift.fields.map((f) => `${f.path} ${f.observed ?? "?"} → ${f.desired ?? "?"}`).join(", ")}` : "  none");
+  lines.push("", "Last drift:", drift ? `  ${drift.detectedAt}${driftOutcome(drift)}: ${drift.fields.map((f) => `${f.path} ${f.observed ?? "?"} → ${f.desired ?? "?"}`).join(", ")}` : "  none");
   const op = o.status?.pendingOperation;
   lines.push("", "Pending cloud operation:", op ? `  ${op.action} ${op.id} since ${op.startedAt}` : "  none");
   const pc = e.providerConfig;

@@ -10,48 +10,60 @@ export interface ConnectionPublisher {
   publish(mr: Managed, details: ConnectionDetails): Promise<void>;
 }
 
+/** How often a published Secret is read back by default, so one deleted or edited behind Terraplane's back is restored. */
+export const VERIFY_EVERY_MS = 60_000;
+
+export interface ConnectionPublisherOptions {
+  /** Read a published Secret back at most this often (default VERIFY_EVERY_MS). */
+  readonly verifyEveryMs?: number;
+  readonly now?: () => number;
+}
+
+interface Published {
+  readonly secretName: string;
+  readonly digest: string;
+  readonly data: Readonly<Record<string, string>>;
+  verifiedAt: number;
+}
+
 /**
  * Publishes connection details with server-side apply to a Secret owned by the managed resource (so
  * the garbage collector removes it with the resource). Details merge into what the Secret holds:
  * a value known only once (a generated password returned by create) survives later observations
- * that cannot see it. A digest of what was last written avoids a write, and a read, on every poll.
+ * that cannot see it. A digest of what was last written avoids a write, and most reads: the Secret
+ * is read back at most every verifyEveryMs (a GET, since the controller may not list or watch
+ * Secrets), and rewritten from what this process published when it was deleted or changed.
  */
 export class KubeConnectionPublisher implements ConnectionPublisher {
   readonly #objects: KubernetesObjectApi;
   readonly #core: CoreV1Api;
-  readonly #published = new Map<string, { digest: string; data: Record<string, string> }>();
+  readonly #now: () => number;
+  readonly #verifyEveryMs: number;
+  readonly #published = new Map<string, Published>();
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, options: ConnectionPublisherOptions = {}) {
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#core = kc.makeApiClient(CoreV1Api);
+    this.#now = options.now ?? Date.now;
+    this.#verifyEveryMs = options.verifyEveryMs ?? VERIFY_EVERY_MS;
   }
 
   async publish(mr: Managed, details: ConnectionDetails): Promise<void> {
     const ref = mr.spec.writeConnectionSecretToRef;
     if (!ref || Object.keys(details).length === 0) return;
     const uid = mr.metadata.uid ?? "";
-    const known = this.#published.get(uid);
-    const current = known && known.digest.startsWith(`${ref.name}\0`) ? known.data : await this.#read(mr.metadata.namespace, ref.name);
-    const merged = { ...current, ...details };
-    const digest = `${ref.name}\0${hashDetails(merged)}`;
-    if (known?.digest === digest) return;
-
-    const secret: V1Secret = {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "connection.terraplane.dev/v1alpha1",
-      metadata: {
-        name: ref.name,
-        namespace: mr.metadata.namespace,
-        labels: { "terraplane.dev/managed-by": "terraplane" },
-        ownerReferences: [
-          { apiVersion: mr.apiVersion ?? "", kind: mr.kind ?? "", name: mr.metadata.name, uid, controller: true, blockOwnerDeletion: false },
-        ],
-      },
-      data: Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
-    };
-    await this.#objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    this.#published.set(uid, { digest, data: merged });
+    const cached = this.#published.get(uid);
+    const known = cached?.secretName === ref.name ? cached : undefined;
+    const due = known === undefined || this.#now() - known.verifiedAt >= this.#verifyEveryMs;
+    const inCluster = due ? await this.#read(mr.metadata.namespace, ref.name) : undefined;
+    const merged = { ...inCluster, ...known?.data, ...details };
+    const digest = hashDetails(merged);
+    if (known?.digest === digest && (inCluster === undefined || hashDetails(inCluster) === digest)) {
+      if (due) known.verifiedAt = this.#now();
+      return;
+    }
+    await this.#objects.patch(secretFor(mr, ref.name, merged), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    this.#published.set(uid, { secretName: ref.name, digest, data: merged, verifiedAt: this.#now() });
   }
 
   async #read(namespace: string, name: string): Promise<Record<string, string>> {
@@ -69,4 +81,21 @@ function hashDetails(details: ConnectionDetails): string {
   const hash = createHash("sha256");
   for (const key of Object.keys(details).sort()) hash.update(`\0${key}\0${details[key] ?? ""}`);
   return hash.digest("hex");
+}
+
+function secretFor(mr: Managed, name: string, data: Readonly<Record<string, string>>): V1Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "connection.terraplane.dev/v1alpha1",
+    metadata: {
+      name,
+      namespace: mr.metadata.namespace,
+      labels: { "terraplane.dev/managed-by": "terraplane" },
+      ownerReferences: [
+        { apiVersion: mr.apiVersion ?? "", kind: mr.kind ?? "", name: mr.metadata.name, uid: mr.metadata.uid ?? "", controller: true, blockOwnerDeletion: false },
+      ],
+    },
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+  };
 }
