@@ -80,6 +80,11 @@ describe("WorkQueue ordering", () => {
       steps: [{ add: "p1", priority: "poll" }, { add: "e1" }, { add: "p2", priority: "poll" }, { add: "e2" }],
       want: ["e1@0", "e2@0", "p1@0", "p2@0"],
     },
+    "a burst of events still lets polls through": {
+      reason: "after EVENTS_PER_POLL events in a row a waiting poll is served, so resync is never starved",
+      steps: [{ add: "p1", priority: "poll" }, { add: "p2", priority: "poll" }, ...["e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"].map((add) => ({ add }))],
+      want: ["e1@0", "e2@0", "e3@0", "e4@0", "p1@0", "e5@0", "e6@0", "e7@0", "e8@0", "p2@0", "e9@0"],
+    },
     "a waiting poll re-added as an event is promoted": {
       reason: "promotion moves the key to the back of the event FIFO, once",
       steps: [{ add: "a", priority: "poll" }, { add: "b", priority: "poll" }, { add: "c" }, { add: "a" }],

@@ -4,11 +4,16 @@
 // reconcile. The queue guarantees what makes reconciling safe and cheap:
 //   - one entry per key, however many events arrive for it while it waits (de-duplication);
 //   - never two workers on the same key (a key added mid-reconcile is marked dirty and re-queued after);
-//   - user-driven work ("event") ahead of periodic resync ("poll"), FIFO within each;
+//   - user-driven work ("event") ahead of periodic resync ("poll"), FIFO within each — but every
+//     EVENTS_PER_POLL-th key is a waiting poll, so a long burst of events cannot starve resync
+//     (drift detection) altogether;
 //   - delayed and rate-limited re-adds driven by a single timer, so 10,000 resources polling on an
 //     interval cost one setTimeout, not 10,000.
 
 import { KeyedBackoff } from "./backoff.ts";
+
+/** While polls wait, at most this many events are served in a row before one poll. */
+export const EVENTS_PER_POLL = 4;
 
 /** "event": user edits, creations, deletions, on-demand refresh. "poll": periodic resync. */
 export type Priority = "event" | "poll";
@@ -55,6 +60,8 @@ export class WorkQueue {
   readonly #waiting = new Map<string, { priority: Priority; ticket: number }>();
   readonly #fifo: Record<Priority, Fifo<Ticketed>> = { event: new Fifo(), poll: new Fifo() };
   readonly #depth: Record<Priority, number> = { event: 0, poll: 0 };
+  // Events served in a row since the last poll (see EVENTS_PER_POLL).
+  #eventStreak = 0;
   #tickets = 0;
 
   // Keys being processed, and those added meanwhile (with the most urgent priority asked for).
@@ -221,13 +228,22 @@ export class WorkQueue {
   }
 
   #pop(): string | undefined {
-    for (const priority of ["event", "poll"] as const) {
-      for (let entry = this.#fifo[priority].shift(); entry; entry = this.#fifo[priority].shift()) {
-        if (this.#waiting.get(entry.key)?.ticket !== entry.ticket) continue; // stale: promoted away
-        this.#waiting.delete(entry.key);
-        this.#depth[priority]--;
-        return entry.key;
-      }
+    const pollsFirst = this.#eventStreak >= EVENTS_PER_POLL;
+    for (const priority of pollsFirst ? (["poll", "event"] as const) : (["event", "poll"] as const)) {
+      const key = this.#shift(priority);
+      if (key === undefined) continue;
+      this.#eventStreak = priority === "event" ? this.#eventStreak + 1 : 0;
+      return key;
+    }
+    return undefined;
+  }
+
+  #shift(priority: Priority): string | undefined {
+    for (let entry = this.#fifo[priority].shift(); entry; entry = this.#fifo[priority].shift()) {
+      if (this.#waiting.get(entry.key)?.ticket !== entry.ticket) continue; // stale: promoted away
+      this.#waiting.delete(entry.key);
+      this.#depth[priority]--;
+      return entry.key;
     }
     return undefined;
   }
