@@ -10,7 +10,6 @@ import {
   lateInitBackend,
   observedBucket,
   observedService,
-  originKindMismatch,
   serviceInsertBody,
   serviceUpdateBody,
   userDescription,
@@ -200,11 +199,6 @@ describe("diffBackend", () => {
     });
   }
 
-  it("says when the backend found is of the other origin kind", () => {
-    expect(originKindMismatch(bucketSpec(), observedService(service(), PROJECT))).toBe("origin is bucketName but the backend found serves a backend service");
-    expect(originKindMismatch(serviceSpec(), observedBucket(bucket()))).toBe("origin is backendService but the backend found serves a bucket");
-    expect(originKindMismatch(bucketSpec(), observedBucket(bucket()))).toBeUndefined();
-  });
 });
 
 describe("lateInitBackend", () => {

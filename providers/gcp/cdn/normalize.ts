@@ -211,13 +211,6 @@ export function diffBackend(desired: CdnParameters, observed: ObservedBackend, p
   return diff;
 }
 
-/** A spec whose origin kind differs from the backend found (a bucket where a service is wanted): fix the spec, never update. */
-export function originKindMismatch(desired: CdnParameters, observed: ObservedBackend): string | undefined {
-  const want = desired.origin.bucketName !== undefined ? "bucketName" : "backendService";
-  const have = observed.origin.bucketName !== undefined ? "bucketName" : observed.origin.backendService ? "backendService" : undefined;
-  return have !== undefined && want !== have ? `origin is ${want} but the backend found serves a ${have === "bucketName" ? "bucket" : "backend service"}` : undefined;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Late initialisation
 

@@ -87,8 +87,11 @@ export const Frontend = z
       .string()
       .min(1)
       .max(1024)
+      .regex(/^((https:\/\/[a-z0-9.-]+\/compute\/v1\/)?(projects\/[a-z0-9-]+\/)?global\/addresses\/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/)
       .optional()
-      .describe("An IP address, or a reserved global address (self-link or projects/P/global/addresses/NAME), to serve on. Unset: Terraplane reserves one. Cannot change once set."),
+      .describe(
+        "A global address reserved elsewhere to serve on (its name, self-link or projects/P/global/addresses/NAME); it is used, never changed or deleted. Unset: Terraplane reserves one for this CDN (and deletes it with the CDN). Cannot be added, changed or removed later.",
+      ),
   })
   .meta({
     "x-kubernetes-validations": [
@@ -117,7 +120,7 @@ export const CdnParameters = z.object({
   serveWhileStale: z.number().int().min(0).max(86_400).optional().describe("Seconds a stale response may be served while it is revalidated. Filled in when unset."),
   requestCoalescing: z.boolean().optional().describe("Send one request to the origin for concurrent misses of the same object. Filled in when unset."),
   signedUrlCacheMaxAgeSec: z.number().int().min(0).max(MAX_TTL_SEC).optional().describe("How long responses to signed URL requests are cached. Filled in when unset."),
-  description: z.string().max(1024).optional().describe("A description put on the compute resources (Terraplane adds a line naming this CDN)."),
+  description: z.string().max(1024).optional().describe("A description of the backend bucket or service (Terraplane adds a line naming this CDN)."),
   frontend: Frontend.optional(),
 });
 export type CdnParameters = z.infer<typeof CdnParameters>;
@@ -172,7 +175,10 @@ export const forProviderRules: readonly CelRule[] = [
   },
   immutableOnceSetPath("frontend.protocol", "the proxy type is fixed; create a new CDN (and delete this one) to switch between HTTP and HTTPS"),
   immutableOnceSetPath("frontend.port", "a forwarding rule's port is fixed; create a new CDN (and delete this one) to serve on another port"),
-  immutableOnceSetPath("frontend.address", "a forwarding rule's address is fixed; create a new CDN (and delete this one) to serve on another address"),
+  {
+    rule: "(has(self.frontend) && has(self.frontend.address)) == (has(oldSelf.frontend) && has(oldSelf.frontend.address)) && (!(has(self.frontend) && has(self.frontend.address)) || self.frontend.address == oldSelf.frontend.address)",
+    message: "frontend.address cannot be added, changed or removed: a forwarding rule's address is fixed; create a new CDN (and delete this one) to serve on another address",
+  },
   ...TTL_RULES,
 ];
 

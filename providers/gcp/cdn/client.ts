@@ -1,0 +1,253 @@
+import { z } from "zod";
+import { ProviderError } from "../../../core/errors.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { BackendBucket, BackendService, ComputeApi, ComputeOperation } from "../compute/api.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
+import type { Observed, Part, PartState } from "../compute/chain.ts";
+import { frontendParts, portOf } from "../compute/frontend.ts";
+import type { FrontendSpec } from "../compute/frontend.ts";
+import { globalRef, namesOf } from "../compute/names.ts";
+import type { ChainNames } from "../compute/names.ts";
+import { checkPending, pendingOperation } from "../compute/operations.ts";
+import { ownedByDescription, ownerDescription } from "../ownership.ts";
+import {
+  bucketInsertBody,
+  bucketUpdateBody,
+  composeDescription,
+  diffBackend,
+  lateInitBackend,
+  observedBucket,
+  observedService,
+  serviceInsertBody,
+  serviceUpdateBody,
+} from "./normalize.ts";
+import type { ObservedBackend } from "./normalize.ts";
+import { CdnObservation, CdnParameters, KIND } from "./schema.ts";
+import type { Frontend } from "./schema.ts";
+
+// The CDN's ExternalClient: a chain of compute resources managed as one object — the backend
+// (bucket or service, with Cloud CDN; level 0, with the reserved address), the URL map (1), the
+// target proxy (2) and the forwarding rule (3). Each call starts at most one level's operations and
+// returns them as pendingOperation; observe looks at them on the next reconcile, never waits.
+//
+// Until the chain has been complete once, a missing forwarding rule means "not created yet": observe
+// says the resource does not exist, so the core's create builds the next level (and no drift is
+// reported for parts that were simply not made yet). Once complete, a missing part is drift.
+
+/** The global forwarding rule's scheme: a global external Application Load Balancer. */
+export const LOAD_BALANCING_SCHEME = "EXTERNAL_MANAGED";
+
+export function parameters(mr: Managed): CdnParameters {
+  const parsed = CdnParameters.safeParse(mr.spec.forProvider);
+  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
+  return parsed.data;
+}
+
+interface BackendView {
+  observed?: ObservedBackend;
+}
+
+interface BackendContext {
+  readonly api: ComputeApi;
+  readonly project: string;
+  readonly owner: Managed;
+  readonly names: ChainNames;
+  readonly params: CdnParameters;
+  /** Filled by read(): the backend as forProvider fields, for late initialisation. */
+  readonly view: BackendView;
+}
+
+function backendState(ctx: BackendContext, resource: BackendBucket | BackendService, observed: ObservedBackend, fix: () => Promise<string>): PartState {
+  ctx.view.observed = observed;
+  const diff = diffBackend(ctx.params, observed, ctx.project);
+  return {
+    exists: true,
+    ...(resource.selfLink ? { selfLink: resource.selfLink } : {}),
+    owned: ownedByDescription(ctx.owner, resource.description),
+    diff,
+    ...(diff.length > 0 ? { fix } : {}),
+    details: {},
+  };
+}
+
+const ABSENT: PartState = { exists: false, owned: false, diff: [], details: {} };
+
+/** The backend bucket with Cloud CDN; updated whole (backendBuckets.update), so fields the spec drops really go. */
+function bucketPart(ctx: BackendContext): Part {
+  const { api, project } = ctx;
+  const name = ctx.names.backendBucket();
+  const description = composeDescription(ctx.params.description, ownerDescription(ctx.owner));
+  return {
+    key: "backend",
+    what: `backend bucket "${name}"`,
+    collection: "backendBuckets",
+    name,
+    level: 0,
+    async read() {
+      const bb = await api.backendBuckets.get(project, name);
+      if (!bb) return ABSENT;
+      return backendState(ctx, bb, observedBucket(bb), () => api.backendBuckets.update(project, name, bucketUpdateBody(bb, ctx.params, description)));
+    },
+    insert: () => api.backendBuckets.insert(project, bucketInsertBody(name, ctx.params, description)),
+    remove: () => api.backendBuckets.delete(project, name),
+  };
+}
+
+/** The backend service with Cloud CDN; updated whole (backendServices.update) quoting the fingerprint observed. */
+function servicePart(ctx: BackendContext): Part {
+  const { api, project } = ctx;
+  const name = ctx.names.backendService();
+  const description = composeDescription(ctx.params.description, ownerDescription(ctx.owner));
+  return {
+    key: "backend",
+    what: `backend service "${name}"`,
+    collection: "backendServices",
+    name,
+    level: 0,
+    async read() {
+      const bs = await api.backendServices.get(project, name);
+      if (!bs) return ABSENT;
+      return backendState(ctx, bs, observedService(bs, project), () => api.backendServices.update(project, name, serviceUpdateBody(bs, ctx.params, description, project)));
+    },
+    insert: () => api.backendServices.insert(project, serviceInsertBody(name, ctx.params, description, project)),
+    remove: () => api.backendServices.delete(project, name),
+  };
+}
+
+function backendCollection(params: CdnParameters): "backendBuckets" | "backendServices" {
+  return params.origin.bucketName !== undefined ? "backendBuckets" : "backendServices";
+}
+
+/** What the shared front end should look like for this CDN. */
+export function frontendSpec(params: CdnParameters, project: string, names: ChainNames): FrontendSpec {
+  const f: Frontend = params.frontend ?? {};
+  const backend = params.origin.bucketName !== undefined ? names.backendBucket() : names.backendService();
+  return {
+    urlMap: { defaultService: globalRef(project, backendCollection(params), backend) },
+    proxy: { protocol: f.protocol ?? "HTTP", ...(f.sslCertificates ? { sslCertificates: f.sslCertificates } : {}) },
+    address: f.address !== undefined ? { mode: "Existing", address: f.address } : { mode: "Reserved" },
+    forwardingRule: { ...(f.port !== undefined ? { port: f.port } : {}), loadBalancingScheme: LOAD_BALANCING_SCHEME },
+  };
+}
+
+/** Diff paths of the front end, under spec.forProvider.frontend. */
+const FRONTEND_PATHS = { urlMap: "frontend.urlMap", targetProxy: "frontend", address: "frontend.address", forwardingRule: "frontend" } as const;
+
+type SubState = NonNullable<CdnObservation["backend"]>;
+
+function runningFor(o: Observed, running: readonly ComputeOperation[]): boolean {
+  return running.some((op) => (op.targetLink ?? "").endsWith(`/${o.part.collection}/${o.part.name}`));
+}
+
+function subState(o: Observed | undefined, running: readonly ComputeOperation[]): SubState | undefined {
+  if (!o) return undefined;
+  const state = runningFor(o, running) ? "PENDING" : o.state.exists ? "READY" : "MISSING";
+  return { name: o.part.name, ...(o.state.selfLink ? { selfLink: o.state.selfLink } : {}), state };
+}
+
+export function atProviderOf(chain: readonly Observed[], running: readonly ComputeOperation[]): CdnObservation {
+  const find = (key: string): Observed | undefined => chain.find((o) => o.part.key === key);
+  const ip = find("forwardingRule")?.state.details.ipAddress ?? find("address")?.state.details.ipAddress;
+  const entries = {
+    ipAddress: ip,
+    backend: subState(find("backend"), running),
+    urlMap: subState(find("urlMap"), running),
+    targetProxy: subState(find("targetProxy"), running),
+    address: subState(find("address"), running),
+    forwardingRule: subState(find("forwardingRule"), running),
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** The chain was complete at the last observation: from now on a missing part is drift, not "not created yet". */
+function wasComplete(mr: Managed): boolean {
+  const status = CdnObservation.safeParse(mr.status?.atProvider);
+  return status.success && status.data.forwardingRule?.selfLink !== undefined;
+}
+
+/** frontend.protocol and frontend.port as the forwarding rule has them, when the spec leaves them unset. */
+function lateInitFrontend(params: CdnParameters, chain: readonly Observed[]): Partial<CdnParameters> {
+  const rule = chain.find((o) => o.part.key === "forwardingRule");
+  if (!rule?.state.exists) return {};
+  const f = params.frontend ?? {};
+  const port = portOf(rule.state.details.portRange);
+  const filled: Frontend = { ...f, protocol: f.protocol ?? "HTTP", ...(f.port === undefined && typeof port === "number" ? { port } : {}) };
+  return filled.protocol === f.protocol && filled.port === f.port ? {} : { frontend: filled };
+}
+
+export interface CdnClientOptions {
+  readonly api: ComputeApi;
+  readonly project: string;
+}
+
+/** One reconcile's client: observe remembers the chain it read, so create, update and delete need no second read. */
+export class CdnClient implements ExternalClient {
+  readonly #o: CdnClientOptions;
+  #chain: Observed[] | undefined;
+
+  constructor(options: CdnClientOptions) {
+    this.#o = options;
+  }
+
+  #parts(mr: Managed, params: CdnParameters, view: BackendView): Part[] {
+    const { api, project } = this.#o;
+    const names = namesOf(mr);
+    const ctx: BackendContext = { api, project, owner: mr, names, params, view };
+    const backend = params.origin.bucketName !== undefined ? bucketPart(ctx) : servicePart(ctx);
+    const frontend = frontendParts({ api, project, owner: mr, names, level: 1, paths: FRONTEND_PATHS }, frontendSpec(params, project, names));
+    return [backend, ...frontend];
+  }
+
+  async #read(mr: Managed, params: CdnParameters, view: BackendView = {}): Promise<Observed[]> {
+    this.#chain = await readChain(this.#parts(mr, params, view));
+    return this.#chain;
+  }
+
+  async observe(mr: Managed): Promise<Observation<CdnObservation>> {
+    const params = parameters(mr);
+    const deleting = mr.metadata.deletionTimestamp !== undefined;
+    const pending = await checkPending(this.#o.api, this.#o.project, mr);
+    const view: BackendView = {};
+    const chain = await this.#read(mr, params, view);
+    const running = pending.runningOps;
+    const atProvider = atProviderOf(chain, running);
+    if (deleting) {
+      if (!pending.running && !anyManagedExists(chain)) return { exists: false, upToDate: false };
+      return { exists: true, upToDate: true, atProvider, ...chainReadiness(chain, running, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
+    }
+    assertOwned(chain, mr, KIND);
+    if (!pending.running && !topExists(chain) && !wasComplete(mr)) return { exists: false, upToDate: false };
+    const diff = chainDiff(chain);
+    const lateInitialized = view.observed ? { ...lateInitBackend(params, view.observed), ...lateInitFrontend(params, chain) } : {};
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      diff,
+      atProvider,
+      ...chainReadiness(chain, running),
+      ...(pending.running ? { pendingOperation: pending.running } : {}),
+      ...(Object.keys(lateInitialized).length > 0 ? { lateInitialized } : {}),
+    };
+  }
+
+  async #chainOf(mr: Managed): Promise<Observed[]> {
+    return this.#chain ?? (await this.#read(mr, parameters(mr)));
+  }
+
+  /** Builds the next level of the chain (the core calls create until the forwarding rule exists). */
+  async create(mr: Managed): Promise<CreateResult> {
+    const step = await ensureNext(await this.#chainOf(mr));
+    return step ? { pendingOperation: pendingOperation(step.operations, "create", mr.status?.pendingOperation) } : {};
+  }
+
+  async update(mr: Managed, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
+    const step = await ensureNext(await this.#chainOf(mr));
+    return step ? { pendingOperation: pendingOperation(step.operations, step.action, mr.status?.pendingOperation) } : {};
+  }
+
+  /** Deletes the chain in reverse, one level per call. */
+  async delete(mr: Managed): Promise<DeleteResult> {
+    const step = await deleteNext(await this.#chainOf(mr));
+    return step ? { pendingOperation: pendingOperation(step.operations, "delete", mr.status?.pendingOperation) } : {};
+  }
+}
