@@ -4,7 +4,8 @@ import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { managedKinds } from "../../cli/inspect/discover.ts";
 import { repoRoot, stateDir } from "../launcher/paths.ts";
-import { down, up } from "../launcher/sandbox.ts";
+import { components } from "../launcher/components.ts";
+import { down, status, up } from "../launcher/sandbox.ts";
 import type { SandboxInfo } from "../launcher/sandbox.ts";
 import { readRecord } from "../launcher/state.ts";
 import { logTail, startController, stopLeftover } from "./controller.ts";
@@ -12,7 +13,7 @@ import type { Controller } from "./controller.ts";
 import { exampleFiles } from "./examples.ts";
 import type { ExampleFile, ManagedRef } from "./examples.ts";
 import { installCrds, installRbac, serviceAccountKubeconfig } from "./install.ts";
-import { kubectlOk, requireKubectl } from "./kubectl.ts";
+import { kubectl, requireKubectl } from "./kubectl.ts";
 import { usage } from "./usage.ts";
 import { explainStuck, renderRows, rowsOf, watchUntilReady } from "./watch.ts";
 import type { WatchResult } from "./watch.ts";
@@ -31,16 +32,19 @@ type Log = (line: string) => void;
 
 /** What this run started, so that it stops exactly that. */
 class Session {
-  started: readonly string[] = [];
+  /** Set once `up` returned: the components it started (the others were running already). */
+  started: readonly string[] | undefined;
   controller: Controller | undefined;
 
   async teardown(log: Log): Promise<void> {
+    if (this.started === undefined && !this.controller) return;
+    log("stopping what this command started");
     if (this.controller) {
       await this.controller.stop();
       log(`controller: stopped pid ${this.controller.pid}`);
     }
-    if (this.started.length > 0) await down(this.started, log);
-    else log("the sandbox was already running before this command: left running");
+    if (this.started?.length) await down(this.started, log);
+    else if (this.started) log("the sandbox was running before this command started: left running");
   }
 }
 
@@ -63,7 +67,6 @@ export async function runDemo(opts: DemoOptions, log: Log): Promise<number> {
     log(`failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    log("stopping what this command started");
     await session.teardown(log);
     stop.dispose();
   }
@@ -72,16 +75,15 @@ export async function runDemo(opts: DemoOptions, log: Log): Promise<number> {
 async function demo(opts: DemoOptions, session: Session, signal: AbortSignal, log: Log): Promise<number> {
   await requireKubectl();
   const files = exampleFiles();
-  const refs = files.flatMap((f) => f.managed);
-  const { info, started } = await up(log);
-  session.started = started;
+  const info = await upRemembering(session, log);
   if (signal.aborted) return 130;
   const kc = new KubeConfig();
   kc.loadFromFile(info.kubeconfig);
   warnIfMotoUnseeded(files, log);
   session.controller = await install(kc, info, opts, log);
   if (signal.aborted) return 130;
-  await applyExamples(info.kubeconfig, files, log);
+  const rejected = await applyExamples(info.kubeconfig, files, log);
+  const refs = files.filter((f) => !rejected.includes(f)).flatMap((f) => f.managed);
   const controller = session.controller;
   const failure = (): string | undefined => (controller.alive() ? undefined : `the controller exited; last lines of its log:\n${logTail(controller.logFile)}`);
   const watch = { since: controller.startedAt, timeoutMs: opts.timeoutMs, intervalMs: opts.refreshMs, signal, failure };
@@ -91,7 +93,7 @@ async function demo(opts: DemoOptions, session: Session, signal: AbortSignal, lo
   await report({ kc, refs, since: watch.since }, result, log);
   if (result.outcome === "failed") return 1;
   if (result.outcome === "aborted") return opts.untilReady ? 130 : 0;
-  if (opts.untilReady) return result.outcome === "ready" ? 0 : 1;
+  if (opts.untilReady) return result.outcome === "ready" && rejected.length === 0 ? 0 : 1;
   console.log(`\n${await usageText()}\n`);
   if (result.outcome === "timeout") {
     // Keep the table going below the explanation; it may still get there.
@@ -100,6 +102,19 @@ async function demo(opts: DemoOptions, session: Session, signal: AbortSignal, lo
     if (later.outcome === "failed") return 1;
   }
   return waitForStop(signal, failure, log);
+}
+
+/** `up`, noting what it started; when it fails halfway, what it had started by then. */
+async function upRemembering(session: Session, log: Log): Promise<SandboxInfo> {
+  const before = new Set((await status()).filter((c) => c.state === "running").map((c) => c.name));
+  try {
+    const { info, started } = await up(log);
+    session.started = started;
+    return info;
+  } catch (err) {
+    session.started = components.map((c) => c.name).filter((name) => !before.has(name));
+    throw err;
+  }
 }
 
 /** Prints the outcome of a wait. */
@@ -132,12 +147,22 @@ async function install(kc: KubeConfig, info: SandboxInfo, opts: DemoOptions, log
   return controller;
 }
 
-/** `kubectl apply -f` each example, as a user would, configuration first. */
-async function applyExamples(kubeconfig: string, files: readonly ExampleFile[], log: Log): Promise<void> {
+/**
+ * `kubectl apply -f` each example, as a user would, configuration first. A file the API server
+ * refuses is reported and left out (the rest still make a demo); returns those files.
+ */
+async function applyExamples(kubeconfig: string, files: readonly ExampleFile[], log: Log): Promise<ExampleFile[]> {
+  const rejected: ExampleFile[] = [];
   for (const file of files) {
-    const out = await kubectlOk(kubeconfig, ["apply", "-f", file.path]);
-    log(`kubectl apply -f ${shown(file.path)}: ${out.trim().split("\n").join(", ")}`);
+    const result = await kubectl(kubeconfig, ["apply", "-f", file.path]);
+    const lines = `${result.stdout}${result.stderr}`.trim().split("\n").join("; ");
+    if (result.code === 0) log(`kubectl apply -f ${shown(file.path)}: ${lines}`);
+    else {
+      log(`kubectl apply -f ${shown(file.path)} FAILED, left out: ${lines}`);
+      rejected.push(file);
+    }
   }
+  return rejected;
 }
 
 /** examples/aws/loadbalancer.yaml names subnets that exist only in a moto `up` seeded (see moto-seed.ts). */

@@ -32,9 +32,10 @@ export async function rowsOf(kc: KubeConfig, refs: readonly ManagedRef[], since 
 
 function observed(kind: ServedKind, obj: ManagedObject, since: number): Observed {
   const row = rowOf(kind, obj);
-  const syncedAt = obj.status?.lastSyncTime ? Date.parse(obj.status.lastSyncTime) : 0;
-  const fresh = syncedAt >= since;
-  return { row: fresh || row.message ? row : { ...row, message: "(status from an earlier run: waiting for this controller's first sync)" }, fresh };
+  const last = obj.status?.lastSyncTime;
+  const fresh = last !== undefined && Date.parse(last) >= since;
+  const stale = last !== undefined && !fresh && !row.message;
+  return { row: stale ? { ...row, message: "(status from an earlier run: waiting for this controller's first sync)" } : row, fresh };
 }
 
 const missingRow = (ref: ManagedRef): StatusRow => ({ kind: ref.kind, namespace: ref.namespace, name: ref.name, cloud: cloudOf(ref), ready: "-", synced: "-", age: "-", message: "not found" });
