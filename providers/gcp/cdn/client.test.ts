@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import type { PendingOperation } from "../../../core/managed.ts";
+import type { Managed, Observation } from "../../../core/provider.ts";
+import { FakeCompute } from "../compute/fake-compute.ts";
+import { CdnClient } from "./client.ts";
+
+// The CDN client against the in-memory compute fake, driven the way the core drives it: observe,
+// then create / update / delete as the observation says, operations finishing in between.
+
+function cdnObject(forProvider: Record<string, unknown> = { origin: { bucketName: "assets-bucket" } }): Managed {
+  return {
+    kind: "CDN",
+    metadata: { name: "shop", namespace: "web", uid: "u-1", generation: 1 },
+    spec: { forProvider, managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
+  };
+}
+
+/** One reconcile as the core does it; returns the observation and records status as the core would. */
+async function reconcile(fake: FakeCompute, mr: Managed): Promise<Observation> {
+  const client = new CdnClient({ api: fake.api(), project: "p" });
+  const obs = await client.observe(mr);
+  const record = (pendingOperation: PendingOperation | undefined): void => {
+    mr.status = { ...mr.status, pendingOperation, ...(obs.atProvider ? { atProvider: obs.atProvider } : {}), observedGeneration: mr.metadata.generation };
+  };
+  if (mr.metadata.deletionTimestamp) {
+    if (obs.exists && !obs.pendingOperation) record((await client.delete(mr)).pendingOperation);
+    else record(obs.pendingOperation);
+  } else if (!obs.exists) record((await client.create(mr)).pendingOperation);
+  else if (!obs.upToDate && !obs.pendingOperation) record((await client.update(mr, obs.diff ?? [])).pendingOperation);
+  else record(obs.pendingOperation);
+  return obs;
+}
+
+/** Reconciles, finishing operations in between, until the chain settles; returns the mutations of each step. */
+async function converge(fake: FakeCompute, mr: Managed): Promise<string[][]> {
+  const steps: string[][] = [];
+  for (let i = 0; i < 12; i++) {
+    const before = fake.mutations().length;
+    const obs = await reconcile(fake, mr);
+    const made = fake.mutations().slice(before);
+    if (made.length > 0) steps.push(made);
+    fake.finish();
+    if (mr.metadata.deletionTimestamp ? !obs.exists : obs.upToDate && obs.ready === "Available" && !obs.pendingOperation) return steps;
+  }
+  throw new Error("did not converge");
+}
+
+describe("CdnClient", () => {
+  it("builds backend and address, then URL map, proxy and forwarding rule, one level per reconcile; then Ready with nothing to do", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    expect(await converge(fake, mr)).toEqual([
+      ["backendBuckets.insert:shop-bb", "addresses.insert:shop-ip"],
+      ["urlMaps.insert:shop-um"],
+      ["targetHttpProxies.insert:shop-proxy"],
+      ["forwardingRules.insert:shop-fr"],
+    ]);
+    expect(fake.backendBuckets.items.get("shop-bb")).toMatchObject({ bucketName: "assets-bucket", enableCdn: true, description: "Managed by Terraplane: CDN web/shop (uid u-1)" });
+    expect(fake.urlMaps.items.get("shop-um")?.defaultService).toBe("projects/p/global/backendBuckets/shop-bb");
+    const obs = await reconcile(fake, mr);
+    expect(obs).toMatchObject({ exists: true, upToDate: true, ready: "Available" });
+    expect(obs.atProvider).toMatchObject({ backend: { name: "shop-bb", state: "READY" }, forwardingRule: { name: "shop-fr", state: "READY" } });
+  });
+
+  it("says which piece it waits for while an operation runs", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    await reconcile(fake, mr); // create: backend and address
+    const obs = await reconcile(fake, mr);
+    expect(obs).toMatchObject({ exists: true, ready: "Creating" });
+    expect(obs.message).toMatch(/^waiting for compute: insert of backendBuckets\/shop-bb is RUNNING; insert of addresses\/shop-ip is RUNNING$/);
+    expect(obs.atProvider).toMatchObject({ backend: { state: "PENDING" }, urlMap: { state: "MISSING" } });
+  });
+
+  it("corrects a backend switched off behind its back with one update, and recreates a deleted forwarding rule as drift", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    await converge(fake, mr);
+    const bb = fake.backendBuckets.items.get("shop-bb");
+    if (bb) bb.enableCdn = false;
+    const before = fake.mutations().length;
+    const drifted = await reconcile(fake, mr);
+    expect(drifted.diff?.map((d) => d.path)).toEqual(["enableCdn"]);
+    expect(fake.mutations().slice(before)).toEqual(["backendBuckets.update:shop-bb"]);
+    expect(fake.backendBuckets.items.get("shop-bb")?.enableCdn).toBe(true);
+    fake.finish();
+
+    fake.forwardingRules.items.delete("shop-fr");
+    const missing = await reconcile(fake, mr);
+    expect(missing).toMatchObject({ exists: true, upToDate: false });
+    expect(missing.diff?.map((d) => d.path)).toEqual(["forwardingRule"]);
+    expect(fake.mutations().at(-1)).toBe("forwardingRules.insert:shop-fr");
+  });
+
+  it("deletes in reverse dependency order, one level per reconcile, the address last with the backend", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    await converge(fake, mr);
+    mr.metadata.deletionTimestamp = new Date();
+    expect(await converge(fake, mr)).toEqual([
+      ["forwardingRules.delete:shop-fr"],
+      ["targetHttpProxies.delete:shop-proxy"],
+      ["urlMaps.delete:shop-um"],
+      ["backendBuckets.delete:shop-bb", "addresses.delete:shop-ip"],
+    ]);
+  });
+
+  it("refuses parts that exist but belong to nobody it knows, unless adopted by the external-name annotation", async () => {
+    const fake = new FakeCompute();
+    fake.backendBuckets.seed({ name: "shop-bb", bucketName: "assets-bucket", enableCdn: true, description: "someone else's" });
+    await expect(new CdnClient({ api: fake.api(), project: "p" }).observe(cdnObject())).rejects.toThrow(/backend bucket "shop-bb" already exists and was not created by this CDN/);
+  });
+
+  it("late-initialises the policy and the front end's protocol and port once the chain exists", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    await converge(fake, mr);
+    const bb = fake.backendBuckets.items.get("shop-bb");
+    if (bb) bb.cdnPolicy = { cacheMode: "CACHE_ALL_STATIC", defaultTtl: 3600, maxTtl: 86400, clientTtl: 3600 };
+    const fr = fake.forwardingRules.items.get("shop-fr");
+    if (fr) fr.portRange = "80-80";
+    const obs = await reconcile(fake, mr);
+    expect(obs.lateInitialized).toEqual({ cacheMode: "CACHE_ALL_STATIC", defaultTtl: 3600, maxTtl: 86400, clientTtl: 3600, frontend: { protocol: "HTTP", port: 80 } });
+  });
+});
