@@ -41,15 +41,23 @@ export class FakeCollection<R extends ComputeResource> {
   readonly #collection: Collection;
   readonly #s: Shared;
 
+  readonly #fingerprinted: boolean;
+
   constructor(collection: Collection, shared: Shared) {
     this.#collection = collection;
     this.#s = shared;
+    // As in compute: health checks, backend buckets and addresses carry no fingerprint.
+    this.#fingerprinted = !["healthChecks", "backendBuckets", "addresses"].includes(collection);
+  }
+
+  #fingerprint(): { fingerprint?: string } {
+    return this.#fingerprinted ? { fingerprint: this.#s.nextFingerprint() } : {};
   }
 
   /** Puts a resource as if created elsewhere (or by an earlier run). */
   seed(resource: R): R {
     const name = resource.name ?? "";
-    const stored: R = { selfLink: selfLinkOf(this.#s.project, this.#collection, name), fingerprint: this.#s.nextFingerprint(), ...resource };
+    const stored: R = { selfLink: selfLinkOf(this.#s.project, this.#collection, name), ...this.#fingerprint(), ...resource };
     this.items.set(name, stored);
     return stored;
   }
@@ -73,7 +81,7 @@ export class FakeCollection<R extends ComputeResource> {
   /** A set* verb: merges `change` into the resource. */
   set(verb: string, name: string, change: Partial<R>): string {
     this.#record(verb, name, change);
-    Object.assign(this.#existing(name), change, { fingerprint: this.#s.nextFingerprint() });
+    Object.assign(this.#existing(name), change, this.#fingerprint());
     return this.#s.startOp(this.#collection, name, verb);
   }
 
@@ -95,14 +103,14 @@ export class FakeCollection<R extends ComputeResource> {
         this.#record("patch", name, body);
         const r = this.#existing(name);
         if (r.fingerprint && r.fingerprint !== fingerprint) throw new ProviderError("Conflict", "Invalid fingerprint.", { code: "conditionNotMet" });
-        Object.assign(r, structuredClone(body), { fingerprint: this.#s.nextFingerprint() });
+        Object.assign(r, structuredClone(body), this.#fingerprint());
         return this.#s.startOp(this.#collection, name, "patch");
       },
       update: async (_project, name, body) => {
         this.#record("update", name, body);
         const r = this.#existing(name);
         if (r.fingerprint && r.fingerprint !== body.fingerprint) throw new ProviderError("Conflict", "Invalid fingerprint.", { code: "conditionNotMet" });
-        this.items.set(name, { ...structuredClone(body), name, selfLink: r.selfLink, fingerprint: this.#s.nextFingerprint() });
+        this.items.set(name, { ...structuredClone(body), name, selfLink: r.selfLink, ...this.#fingerprint() });
         return this.#s.startOp(this.#collection, name, "update");
       },
       delete: async (_project, name) => {

@@ -91,14 +91,14 @@ describe("front end", () => {
     expect(await ensureNext(await read())).toBeUndefined();
   });
 
-  it("corrects drift with the right verb: patch with fingerprint, setUrlMap, setTarget", async () => {
+  it("corrects drift with the right verb: update with fingerprint, setUrlMap, setTarget", async () => {
     const { fake, read } = setup();
     fake.backendBuckets.seed({ name: "shop-bb" });
     await converge(fake, read);
     Object.assign(fake.urlMaps.items.get("shop-um") ?? {}, { defaultService: "projects/p/global/backendBuckets/other" });
     Object.assign(fake.targetHttpProxies.items.get("shop-proxy") ?? {}, { urlMap: "projects/p/global/urlMaps/other" });
     expect(chainDiff(await read()).map((d) => d.path)).toEqual(["urlMap.defaultService", "targetProxy.urlMap"]);
-    expect(await converge(fake, read)).toEqual([["urlMaps.patch:shop-um"], ["targetHttpProxies.setUrlMap:shop-proxy"]]);
+    expect(await converge(fake, read)).toEqual([["urlMaps.update:shop-um"], ["targetHttpProxies.setUrlMap:shop-proxy"]]);
     Object.assign(fake.forwardingRules.items.get("shop-fr") ?? {}, { target: "projects/p/global/targetHttpProxies/other" });
     expect(await converge(fake, read)).toEqual([["forwardingRules.setTarget:shop-fr"]]);
   });

@@ -144,8 +144,10 @@ export function urlMapPart(ctx: FrontendContext, spec: UrlMapSpec): Part {
     api: ctx.api.urlMaps,
     desired,
     diff: (observed) => urlMapDiff(spec, observed, ctx.project, ctx.paths?.urlMap),
-    // Lists are sent whole (empty ones too), so a patch replaces rather than merges them.
-    fix: (observed) => ctx.api.urlMaps.patch(ctx.project, ctx.names.urlMap, desired, observed.fingerprint),
+    // An update (PUT) of what was observed with the managed fields replaced: the clients drop empty
+    // lists from a request, so a patch could never clear the last host rule; fields Terraplane does
+    // not manage are sent back as they were.
+    fix: (observed) => ctx.api.urlMaps.update(ctx.project, ctx.names.urlMap, { ...observed, ...desired, fingerprint: observed.fingerprint ?? null }),
   });
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { errorClassOf } from "../../../core/errors.ts";
 import type { Managed } from "../../../core/provider.ts";
 import { FakeCompute } from "./fake-compute.ts";
-import { checkPending, operationError, operationNames, pendingOperation, RETRY_FAILED_AFTER_MS } from "./operations.ts";
+import { checkPending, OperationLedger, operationError, operationNames, pendingOperation, RETRY_FAILED_AFTER_MS } from "./operations.ts";
 
 function mr(pending?: string, opts: { generation?: number; deleting?: boolean } = {}): Managed {
   return {
@@ -54,8 +54,21 @@ describe("pending operations of a chain", () => {
     const ended = new Date("2026-01-01T00:00:00Z");
     fake.finish({ code: "INTERNAL_ERROR", message: "boom", httpErrorStatusCode: 503 }, ended);
     const soon = ended.getTime() + 1000;
-    await expect(checkPending(api, "p", mr(op), soon)).rejects.toMatchObject({ errorClass: "Transient", code: "INTERNAL_ERROR" });
-    await expect(checkPending(api, "p", mr(op), soon + RETRY_FAILED_AFTER_MS)).resolves.toEqual({ runningOps: [] });
+    await expect(checkPending(api, "p", mr(op), { now: soon })).rejects.toMatchObject({ errorClass: "Transient", code: "INTERNAL_ERROR" });
+    await expect(checkPending(api, "p", mr(op), { now: soon + RETRY_FAILED_AFTER_MS })).resolves.toEqual({ runningOps: [] });
+  });
+
+  it("remembers the operations it started when the object it is handed is older than its last status write", async () => {
+    const fake = new FakeCompute();
+    const api = fake.api();
+    const ledger = new OperationLedger();
+    const op = await api.urlMaps.insert("p", { name: "um" });
+    ledger.record("u-1", pendingOperation([op], "update"));
+    // A stale copy without the pending operation: the ledger still says it runs.
+    expect((await checkPending(api, "p", mr(), { ledger })).running?.id).toBe(op);
+    fake.finish();
+    expect(await checkPending(api, "p", mr(), { ledger })).toEqual({ runningOps: [] });
+    expect(ledger.get("u-1")).toBeUndefined();
   });
 
   it("classifies operation errors by code, then by HTTP status", () => {

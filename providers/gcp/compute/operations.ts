@@ -87,6 +87,37 @@ export function specChangedSince(mr: Managed): boolean {
   return (mr.metadata.generation ?? 0) > (mr.status?.observedGeneration ?? 0);
 }
 
+/**
+ * The operations this process started last, per object (uid), until seen finished. The informer's
+ * copy of an object can lag behind the status write that recorded an operation; without this, a
+ * reconcile on the stale copy would start the same step again.
+ */
+export class OperationLedger {
+  readonly #byUid = new Map<string, PendingOperation>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  record(uid: string | undefined, pending: PendingOperation | undefined): void {
+    if (!uid || !pending) return;
+    if (this.#byUid.size >= this.#max) this.#byUid.clear();
+    this.#byUid.set(uid, pending);
+  }
+
+  get(uid: string | undefined): PendingOperation | undefined {
+    return uid ? this.#byUid.get(uid) : undefined;
+  }
+
+  forget(uid: string | undefined, id: string): void {
+    if (uid && this.#byUid.get(uid)?.id === id) this.#byUid.delete(uid);
+  }
+}
+
+/** One ledger for the process: every chain kind's clients share it. */
+export const sharedOperationLedger = new OperationLedger();
+
 export interface PendingCheck {
   /** The recorded operation, while any of its operations still runs. */
   readonly running?: PendingOperation;
@@ -114,18 +145,31 @@ function endedMsAgo(op: ComputeOperation, now: number): number {
  * RETRY_FAILED_AFTER_MS after it ended, after which the step is tried again. Operations compute has
  * forgotten count as finished.
  */
-export async function checkPending(api: ComputeApi, project: string, mr: Managed, now = Date.now()): Promise<PendingCheck> {
-  const recorded = mr.status?.pendingOperation;
+/** The operation set to look at: the one this process started last, when the object handed in predates it. */
+function recordedOf(mr: Managed, ledger: OperationLedger | undefined): PendingOperation | undefined {
+  const remembered = ledger?.get(mr.metadata.uid);
+  const inStatus = mr.status?.pendingOperation;
+  return remembered && remembered.id !== inStatus?.id ? remembered : inStatus;
+}
+
+/** Whether a finished operation's failure still stands (see checkPending). */
+function stands(failed: ProviderError, op: ComputeOperation, mr: Managed, now: number): boolean {
+  if (isRetryable(failed)) return endedMsAgo(op, now) < RETRY_FAILED_AFTER_MS;
+  return !specChangedSince(mr) && !mr.metadata.deletionTimestamp;
+}
+
+export async function checkPending(api: ComputeApi, project: string, mr: Managed, opts: { now?: number; ledger?: OperationLedger } = {}): Promise<PendingCheck> {
+  const recorded = recordedOf(mr, opts.ledger);
   const names = operationNames(recorded);
   if (!recorded || names.length === 0) return { runningOps: [] };
   const ops = (await Promise.all(names.map((n) => fetchOperation(api, project, n)))).filter((op) => op !== undefined);
   const runningOps = ops.filter((op) => statusName(op) !== "DONE");
   if (runningOps.length > 0) return { running: recorded, runningOps };
+  opts.ledger?.forget(mr.metadata.uid, recorded.id);
+  const now = opts.now ?? Date.now();
   for (const op of ops) {
     const failed = operationError(op);
-    if (!failed) continue;
-    const stands = isRetryable(failed) ? endedMsAgo(op, now) < RETRY_FAILED_AFTER_MS : !specChangedSince(mr) && !mr.metadata.deletionTimestamp;
-    if (stands) throw failed;
+    if (failed && stands(failed, op, mr, now)) throw failed;
   }
   return { runningOps: [] };
 }

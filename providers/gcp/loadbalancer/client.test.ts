@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ProviderError } from "../../../core/errors.ts";
 import type { Managed, Observation } from "../../../core/provider.ts";
 import { FakeCompute } from "../compute/fake-compute.ts";
+import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
 
@@ -28,7 +30,7 @@ function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Rec
   };
 }
 
-const client = (fake: FakeCompute): LoadBalancerClient => new LoadBalancerClient({ api: fake.api(), project: "p" });
+const client = (fake: FakeCompute): LoadBalancerClient => new LoadBalancerClient({ api: fake.api(), project: "p", ledger: new OperationLedger() });
 
 /** One reconcile as the core does it; returns what it called. */
 async function reconcile(fake: FakeCompute, mr: Managed): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
@@ -125,22 +127,30 @@ describe("LoadBalancerClient", () => {
       urlMap: { defaultService: "web", hostRules: [{ hosts: ["api.example.com"], pathMatcher: "api" }], pathMatchers: [{ name: "api", defaultService: "api" }] },
     };
     await converge(fake, mr);
-    expect(fake.mutations().slice(start)).toEqual(["backendServices.insert:shop-bs-api", "backendServices.patch:shop-bs-web", "urlMaps.patch:shop-um"]);
+    expect(fake.mutations().slice(start)).toEqual(["backendServices.insert:shop-bs-api", "backendServices.update:shop-bs-web", "urlMaps.update:shop-um"]);
     const mid = fake.mutations().length;
     mr.spec.forProvider = { healthCheck: HC, backendServices: [{ name: "web", backends: [] }] };
     const obs = await converge(fake, mr);
-    expect(fake.mutations().slice(mid)).toEqual(["urlMaps.patch:shop-um", "backendServices.delete:shop-bs-api"]);
+    expect(fake.mutations().slice(mid)).toEqual(["urlMaps.update:shop-um", "backendServices.delete:shop-bs-api"]);
     expect(obs.atProvider?.backendServices).toEqual([expect.objectContaining({ key: "web" })]);
   });
 
-  it("corrects a patch after a stale fingerprint on the next reconcile", async () => {
+  it("replaces a drifted health check whole; retries an update refused for a stale fingerprint on the next reconcile", async () => {
     const fake = new FakeCompute();
     const mr = lb();
     await converge(fake, mr);
-    Object.assign(fake.healthChecks.items.get("shop-hc") ?? {}, { httpHealthCheck: { port: 9999, requestPath: "/healthz" } });
-    const { called } = await reconcile(fake, mr);
-    expect(called).toBe("update");
-    expect(fake.healthChecks.items.get("shop-hc")?.httpHealthCheck?.port).toBe(8080);
+    Object.assign(fake.healthChecks.items.get("shop-hc") ?? {}, { type: "TCP", tcpHealthCheck: { port: 9999 } });
+    expect((await reconcile(fake, mr)).called).toBe("update");
+    expect(fake.healthChecks.items.get("shop-hc")).toMatchObject({ type: "HTTP", httpHealthCheck: { port: 8080, requestPath: "/healthz" } });
+    expect(fake.healthChecks.items.get("shop-hc")?.tcpHealthCheck).toBeUndefined();
+    fake.finish();
+
+    Object.assign(fake.backendServices.items.get("shop-bs-web") ?? {}, { backends: [], affinityCookieTtlSec: 7 });
+    fake.failures.set("backendServices.update", new ProviderError("Conflict", "Invalid fingerprint.", { code: "conditionNotMet" }));
+    await expect(reconcile(fake, mr)).rejects.toMatchObject({ errorClass: "Conflict", code: "conditionNotMet" });
+    expect((await reconcile(fake, mr)).called).toBe("update");
+    // Fields Terraplane does not manage are sent back as they were.
+    expect(fake.backendServices.items.get("shop-bs-web")).toMatchObject({ affinityCookieTtlSec: 7, backends: [{ group: "https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b/instanceGroups/web" }] });
   });
 
   it("refuses a chain it does not own, unless imported by external name", async () => {

@@ -9,8 +9,8 @@ import { frontendParts } from "../compute/frontend.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
 import { namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, pendingOperation } from "../compute/operations.ts";
-import type { PendingCheck } from "../compute/operations.ts";
+import { checkPending, pendingOperation, sharedOperationLedger } from "../compute/operations.ts";
+import type { OperationLedger, PendingCheck } from "../compute/operations.ts";
 import {
   backendServiceBody,
   backendServiceDiff,
@@ -71,6 +71,8 @@ interface Built {
 export interface LoadBalancerClientOptions {
   readonly api: ComputeApi;
   readonly project: string;
+  /** Operations started by this process (default: the process-wide one). */
+  readonly ledger?: OperationLedger;
 }
 
 /** The result of one observe, kept for the create/update/delete of the same reconcile. */
@@ -89,6 +91,16 @@ export class LoadBalancerClient implements ExternalClient {
     this.#o = options;
   }
 
+  get #ledger(): OperationLedger {
+    return this.#o.ledger ?? sharedOperationLedger;
+  }
+
+  #result(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
+    const result = resultOf(step, mr);
+    this.#ledger.record(mr.metadata.uid, result.pendingOperation);
+    return result;
+  }
+
   #build(mr: Mr, params: LoadBalancerParameters, names: ChainNames): Built {
     const { api, project } = this.#o;
     const seen: Seen = { backendServices: new Map() };
@@ -104,6 +116,8 @@ export class LoadBalancerClient implements ExternalClient {
       api: api.healthChecks,
       desired: healthCheckBody(params.healthCheck),
       diff: (hc) => healthCheckDiff(params.healthCheck, hc),
+      // Replaced whole (a type change must drop the old protocol block), keeping its name and description.
+      fix: (hc) => api.healthChecks.update(project, names.healthCheck, { ...healthCheckBody(params.healthCheck), name: names.healthCheck, description: hc.description ?? null }),
       onRead: (hc) => {
         if (hc) seen.healthCheck = hc;
       },
@@ -119,6 +133,9 @@ export class LoadBalancerClient implements ExternalClient {
         api: api.backendServices,
         desired: backendServiceBody(ctx, spec),
         diff: (bs) => backendServiceDiff(ctx, spec, bs),
+        // An update (PUT) of what was observed with the managed fields replaced, quoting its fingerprint:
+        // the clients drop empty lists from a request, so a patch could never remove the last backend.
+        fix: (bs) => api.backendServices.update(project, names.backendService(spec.name), { ...bs, ...backendServiceBody(ctx, spec), fingerprint: bs.fingerprint ?? null }),
         onRead: (bs) => {
           if (bs) seen.backendServices.set(spec.name, bs);
         },
@@ -131,7 +148,7 @@ export class LoadBalancerClient implements ExternalClient {
   async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
     const params = parameters(mr);
     const built = this.#build(mr, params, namesOf(mr));
-    const pending = await checkPending(this.#o.api, this.#o.project, mr);
+    const pending = await checkPending(this.#o.api, this.#o.project, mr, { ledger: this.#ledger });
     const [chain, stale] = await Promise.all([readChain(built.parts), readChain(built.stale)]);
     this.#looked = { params, chain, stale, seen: built.seen };
     return { ...this.#looked, pending };
@@ -174,17 +191,17 @@ export class LoadBalancerClient implements ExternalClient {
 
   async create(mr: Mr): Promise<CreateResult> {
     const { chain, stale } = await this.#current(mr);
-    return resultOf(await ensureNext(chain, stale), mr);
+    return this.#result(await ensureNext(chain, stale), mr);
   }
 
   async update(mr: Mr, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
     const { chain, stale } = await this.#current(mr);
-    return resultOf(await ensureNext(chain, stale), mr);
+    return this.#result(await ensureNext(chain, stale), mr);
   }
 
   async delete(mr: Mr): Promise<DeleteResult> {
     const { chain, stale } = await this.#current(mr);
-    return resultOf(await deleteNext(this.#deletable(mr, chain), stale), mr);
+    return this.#result(await deleteNext(this.#deletable(mr, chain), stale), mr);
   }
 }
 

@@ -100,9 +100,15 @@ export function backendServiceBody(ctx: BackendServiceContext, spec: BackendServ
     timeoutSec: spec.timeoutSec,
     loadBalancingScheme: ctx.scheme,
     healthChecks: [globalRef(ctx.project, "healthChecks", ctx.names.healthCheck)],
-    backends: spec.backends.map((b) => normalBackend(b, ctx.project)).sort(byGroup),
+    // Sent as full URLs, the form compute reports them in.
+    backends: spec.backends
+      .map((b) => normalBackend(b, ctx.project))
+      .sort(byGroup)
+      .map((b) => ({ ...b, group: `${COMPUTE_V1}${b.group}` })),
   });
 }
+
+const COMPUTE_V1 = "https://www.googleapis.com/compute/v1/";
 
 export function backendServiceDiff(ctx: BackendServiceContext, spec: BackendServiceSpec, bs: BackendService): FieldDiff[] {
   const path = `backendServices[${spec.name}]`;

@@ -104,7 +104,7 @@ export const AddressSpec = z
     name: z.string().min(1).max(1024).optional().describe("Existing only: the address's name or self-link."),
     ipVersion: z.enum(["IPV4", "IPV6"]).default("IPV4").describe("Reserved and Ephemeral: IP version."),
   })
-  .meta({ "x-kubernetes-validations": [{ rule: "(self.mode == 'Existing') == has(self.name)", message: "frontend.address.name is required with mode Existing, and only allowed with it" }] });
+  .meta({ "x-kubernetes-validations": [{ rule: "(has(self.mode) && self.mode == 'Existing') == has(self.name)", message: "frontend.address.name is required with mode Existing, and only allowed with it" }] });
 export type AddressSpec = z.infer<typeof AddressSpec>;
 
 export const FrontendSpec = z
@@ -116,7 +116,7 @@ export const FrontendSpec = z
   })
   .meta({
     "x-kubernetes-validations": [
-      { rule: "(self.protocol == 'HTTPS') == has(self.sslCertificates)", message: "frontend.sslCertificates is required with protocol HTTPS, and only allowed with it" },
+      { rule: "(has(self.protocol) && self.protocol == 'HTTPS') == has(self.sslCertificates)", message: "frontend.sslCertificates is required with protocol HTTPS, and only allowed with it" },
     ],
   })
   .describe("Target proxy (<name>-proxy), address and forwarding rule (<name>-fr).");
