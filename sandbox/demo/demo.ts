@@ -95,6 +95,7 @@ async function demo(opts: DemoOptions, session: Session, signal: AbortSignal, lo
   if (result.outcome === "aborted") return opts.untilReady ? 130 : 0;
   if (opts.untilReady) return result.outcome === "ready" && rejected.length === 0 ? 0 : 1;
   console.log(`\n${await usageText()}\n`);
+  if (rejected.length > 0) log(`warning: left out, refused by the API server (see above): ${rejected.map((f) => shown(f.path)).join(", ")}`);
   if (result.outcome === "timeout") {
     // Keep the table going below the explanation; it may still get there.
     const later = await watchUntilReady(kc, refs, { ...watch, timeoutMs: Number.POSITIVE_INFINITY });
