@@ -1,11 +1,12 @@
 import type { Provider } from "../index.ts";
+import { cdn } from "./cdn/index.ts";
 import { database } from "./database/index.ts";
 import { loadBalancer } from "./loadbalancer/index.ts";
 import { gcpConfigKinds } from "./provider-config.ts";
 
-/** The GCP provider: Cloud SQL databases, global external Application Load Balancers (Cloud CDN to follow). */
+/** The GCP provider: Cloud SQL databases, global external Application Load Balancers, Cloud CDN. */
 export const gcpProvider: Provider = {
   name: "gcp",
-  kinds: [database, loadBalancer],
+  kinds: [database, loadBalancer, cdn],
   configKinds: gcpConfigKinds,
 };
