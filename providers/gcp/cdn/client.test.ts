@@ -111,6 +111,27 @@ describe("CdnClient", () => {
     await expect(new CdnClient({ api: fake.api(), project: "p" }).observe(cdnObject())).rejects.toThrow(/backend bucket "shop-bb" already exists and was not created by this CDN/);
   });
 
+  it("deletes only what it created: a part someone else made under its name is left alone", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    fake.urlMaps.seed({ name: "shop-um", defaultService: "projects/p/global/backendBuckets/other", description: "someone else's" });
+    await reconcile(fake, mr).catch(() => undefined); // refused: not ours
+    mr.metadata.deletionTimestamp = new Date();
+    expect(await converge(fake, mr)).toEqual([]);
+    expect(fake.urlMaps.items.has("shop-um")).toBe(true);
+  });
+
+  it("reports an update under way as Unavailable, naming it", async () => {
+    const fake = new FakeCompute();
+    const mr = cdnObject();
+    await converge(fake, mr);
+    mr.spec.forProvider = { origin: { bucketName: "assets-bucket" }, defaultTtl: 60 };
+    mr.metadata.generation = 2;
+    await reconcile(fake, mr);
+    const obs = await reconcile(fake, mr);
+    expect(obs).toMatchObject({ ready: "Unavailable", message: "waiting for compute: update of backendBuckets/shop-bb is RUNNING" });
+  });
+
   it("late-initialises the policy and the front end's protocol and port once the chain exists", async () => {
     const fake = new FakeCompute();
     const mr = cdnObject();

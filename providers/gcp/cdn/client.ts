@@ -1,14 +1,17 @@
 import { z } from "zod";
 import { ProviderError } from "../../../core/errors.ts";
+import type { PendingOperation } from "../../../core/managed.ts";
+import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation } from "../compute/api.ts";
 import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
-import type { Observed, Part, PartState } from "../compute/chain.ts";
+import type { Observed, Part, PartState, Step } from "../compute/chain.ts";
 import { frontendParts, portOf } from "../compute/frontend.ts";
 import type { FrontendSpec } from "../compute/frontend.ts";
 import { globalRef, namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
 import { checkPending, pendingOperation } from "../compute/operations.ts";
+import type { PendingCheck } from "../compute/operations.ts";
 import { ownedByDescription, ownerDescription } from "../ownership.ts";
 import {
   bucketInsertBody,
@@ -175,6 +178,16 @@ function lateInitFrontend(params: CdnParameters, chain: readonly Observed[]): Pa
   return filled.protocol === f.protocol && filled.port === f.port ? {} : { frontend: filled };
 }
 
+function lateInit(params: CdnParameters, chain: readonly Observed[], view: BackendView): Partial<CdnParameters> {
+  return view.observed ? { ...lateInitBackend(params, view.observed), ...lateInitFrontend(params, chain) } : {};
+}
+
+/** While the object is being deleted: it exists as long as a part it may delete does (or an operation of ours runs). */
+function deletingObservation(mr: Managed, chain: readonly Observed[], pending: PendingCheck, atProvider: CdnObservation): Observation<CdnObservation> {
+  if (!pending.running && !anyManagedExists(deletable(mr, chain))) return { exists: false, upToDate: false };
+  return { exists: true, upToDate: true, atProvider, ...chainReadiness(chain, pending.runningOps, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
+}
+
 export interface CdnClientOptions {
   readonly api: ComputeApi;
   readonly project: string;
@@ -205,26 +218,26 @@ export class CdnClient implements ExternalClient {
 
   async observe(mr: Managed): Promise<Observation<CdnObservation>> {
     const params = parameters(mr);
-    const deleting = mr.metadata.deletionTimestamp !== undefined;
     const pending = await checkPending(this.#o.api, this.#o.project, mr);
     const view: BackendView = {};
     const chain = await this.#read(mr, params, view);
     const running = pending.runningOps;
     const atProvider = atProviderOf(chain, running);
-    if (deleting) {
-      if (!pending.running && !anyManagedExists(chain)) return { exists: false, upToDate: false };
-      return { exists: true, upToDate: true, atProvider, ...chainReadiness(chain, running, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
-    }
+    if (mr.metadata.deletionTimestamp !== undefined) return deletingObservation(mr, chain, pending, atProvider);
     assertOwned(chain, mr, KIND);
     if (!pending.running && !topExists(chain) && !wasComplete(mr)) return { exists: false, upToDate: false };
     const diff = chainDiff(chain);
-    const lateInitialized = view.observed ? { ...lateInitBackend(params, view.observed), ...lateInitFrontend(params, chain) } : {};
+    const lateInitialized = lateInit(params, chain, view);
+    const readiness = chainReadiness(chain, running);
+    // An update under way: the CDN still serves, but is not yet what the spec says.
+    const ready = pending.running?.action === "update" ? "Unavailable" : readiness.ready;
     return {
       exists: true,
       upToDate: diff.length === 0,
       diff,
       atProvider,
-      ...chainReadiness(chain, running),
+      ready,
+      ...(readiness.message ? { message: readiness.message } : {}),
       ...(pending.running ? { pendingOperation: pending.running } : {}),
       ...(Object.keys(lateInitialized).length > 0 ? { lateInitialized } : {}),
     };
@@ -236,18 +249,25 @@ export class CdnClient implements ExternalClient {
 
   /** Builds the next level of the chain (the core calls create until the forwarding rule exists). */
   async create(mr: Managed): Promise<CreateResult> {
-    const step = await ensureNext(await this.#chainOf(mr));
-    return step ? { pendingOperation: pendingOperation(step.operations, "create", mr.status?.pendingOperation) } : {};
+    return resultOf(await ensureNext(await this.#chainOf(mr)), mr, "create");
   }
 
   async update(mr: Managed, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    const step = await ensureNext(await this.#chainOf(mr));
-    return step ? { pendingOperation: pendingOperation(step.operations, step.action, mr.status?.pendingOperation) } : {};
+    return resultOf(await ensureNext(await this.#chainOf(mr)), mr);
   }
 
-  /** Deletes the chain in reverse, one level per call. */
+  /** Deletes the chain in reverse, one level per call; only what this CDN created (or adopted by external name). */
   async delete(mr: Managed): Promise<DeleteResult> {
-    const step = await deleteNext(await this.#chainOf(mr));
-    return step ? { pendingOperation: pendingOperation(step.operations, "delete", mr.status?.pendingOperation) } : {};
+    return resultOf(await deleteNext(deletable(mr, await this.#chainOf(mr))), mr);
   }
+}
+
+function resultOf(step: Step | undefined, mr: Managed, action?: string): { pendingOperation?: PendingOperation } {
+  if (!step || step.operations.length === 0) return {};
+  return { pendingOperation: pendingOperation(step.operations, action ?? step.action, mr.status?.pendingOperation) };
+}
+
+/** The parts a delete may touch: those created for this CDN, or all of them when it adopted the chain by external name. */
+function deletable(mr: Managed, chain: readonly Observed[]): Observed[] {
+  return externalName(mr) !== undefined ? [...chain] : chain.filter((o) => o.state.owned);
 }
