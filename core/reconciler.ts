@@ -11,6 +11,7 @@ import type { ManagedWriter } from "./kube/managed-client.ts";
 import { Annotations, FINALIZER } from "./managed.ts";
 import type { FieldDrift, PendingOperation } from "./managed.ts";
 import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
+import { Generations } from "./generations.ts";
 import type { ConnectContext, Connector, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
@@ -48,12 +49,7 @@ export interface ReconcilerOptions {
  */
 export class ManagedReconciler {
   readonly #o: ReconcilerOptions;
-  /**
-   * The generation each object's status was last written for, by uid. The informer's copy of our own
-   * status write can lag; without this a cloud change right after an update would look like a spec
-   * edit instead of drift.
-   */
-  readonly #syncedGeneration = new Map<string, number>();
+  readonly #generations = new Generations();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -157,6 +153,7 @@ export class ManagedReconciler {
     if (!obs.upToDate && !obs.pendingOperation) return this.#update(current, external, obs);
 
     const readiness = obs.ready ?? "Available";
+    if (obs.upToDate) this.#generations.converged(current);
     await this.#writeStatus(current, [ready(readiness, obs.message), synced("ReconcileSuccess")], {
       atProvider: obs.atProvider ?? null,
       lastSyncTime: this.#now(),
@@ -230,8 +227,7 @@ export class ManagedReconciler {
    */
   async #recordDrift(mr: Managed, diff: readonly FieldDiff[]): Promise<ManagedStatus["drift"]> {
     const status = mr.status;
-    const synced = Math.max(status?.observedGeneration ?? 0, this.#syncedGeneration.get(mr.metadata.uid ?? "") ?? 0);
-    if (!status || mr.metadata.generation !== synced) return undefined;
+    if (!status || !this.#generations.isDrift(mr)) return undefined;
     const fields = diff.map(redact);
     // The same fields differing again after the cloud matched spec is a new drift, announced again.
     if (status.drift?.resolvedAt === undefined && sameDrift(status.drift?.fields, fields)) return status.drift;
@@ -278,7 +274,7 @@ export class ManagedReconciler {
 
   /** Removes our finalizer once the cloud resource is confirmed gone or orphaned. */
   async #release(mr: Managed): Promise<Outcome> {
-    this.#syncedGeneration.delete(mr.metadata.uid ?? "");
+    this.#generations.forget(mr);
     const finalizers = (mr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     await this.#o.writer.patchMetadata(mr, { finalizers }, { precondition: true });
     return { type: "done" };
@@ -308,7 +304,7 @@ export class ManagedReconciler {
     };
     const changed = Object.entries(next).some(([key, value]) => !isDeepStrictEqual(value ?? undefined, (status as Record<string, unknown>)[key]));
     if (changed) await this.#o.writer.patchStatus(mr, next);
-    if (mr.metadata.uid && mr.metadata.generation !== undefined) this.#syncedGeneration.set(mr.metadata.uid, mr.metadata.generation);
+    this.#generations.statusWritten(mr);
   }
 
   async #call<T>(operation: "observe" | "create" | "update" | "delete", fn: () => Promise<T>): Promise<T> {

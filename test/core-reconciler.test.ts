@@ -93,6 +93,9 @@ describe("managed reconciler with the test-double provider", () => {
     await expect.poll(async () => (await eventsFor(ns.name, "alpha")).map((e) => e.reason), WAIT).toContain("UpdatedExternalResource");
     expect((await eventsFor(ns.name, "alpha")).map((e) => e.reason)).not.toContain("DriftDetected");
     await expect.poll(async () => (await view("alpha"))?.status?.observedGeneration, WAIT).toBe((await view("alpha"))?.metadata.generation);
+    // Converged: a later observation finds the cloud matching the edited spec (only after that is a difference drift).
+    const observedBefore = cloud.calls.get;
+    await expect.poll(() => cloud.calls.get, WAIT).toBeGreaterThan(observedBefore + 1);
   });
 
   it("detects out-of-band drift, reports it and corrects it", async () => {

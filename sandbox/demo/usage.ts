@@ -58,7 +58,7 @@ function sampleLines(ref: ManagedRef, f: UsageFacts): string[] {
     `Change the cloud resource behind Terraplane's back, then watch DriftDetected and the correction (next poll, within ${f.pollInterval}):`,
     `  bin/terraplane sandbox drift ${q}/${ref.name}${ns}`,
     `  kubectl describe ${q} ${ref.name}${ns}      # Events: DriftDetected, then UpdatedExternalResource`,
-    `  bin/terraplane explain ${q}/${ref.name}${ns}  # conditions, events, and the drifted fields until corrected`,
+    `  bin/terraplane explain ${q}/${ref.name}${ns}  # conditions, events, and the last drift (fields, when corrected)`,
     "",
     "Delete (Terraplane deletes the cloud resource first, then releases the object):",
     `  kubectl delete ${q} ${ref.name}${ns}${file ? `      # or: kubectl delete -f ${shown(file.path)}` : ""}`,
