@@ -1,20 +1,19 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { protos } from "@google-cloud/compute";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { Manager } from "../core/manager.ts";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { cdn } from "../providers/gcp/cdn/index.ts";
 import { operationName } from "../providers/gcp/compute/api.ts";
-import { GCP_GROUP } from "../providers/gcp/provider-config.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { computeClients, gcpEmulatorControl, uniqueProject } from "./harness/gcp.ts";
-import { createGcpProviderConfig, gcpManager, installGcpCrds } from "./harness/gcp-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
+import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { closeClients, computeClients, gcpEmulatorControl, orUndefined } from "./harness/gcp.ts";
+import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
+import type { GcpEnvironment } from "./harness/gcp-provider.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -28,75 +27,26 @@ import { uniqueName } from "./harness/names.ts";
 type BackendBucket = protos.google.cloud.compute.v1.IBackendBucket;
 type Compute = ReturnType<typeof computeClients>;
 
-const REF = { group: GCP_GROUP, version: "v1alpha1", plural: "cdns" };
-const RESOURCE = `cdns.${GCP_GROUP}`;
+const RESOURCE = resourceOf(cdn);
 const WAIT = { timeout: 60_000, interval: 250 };
 const OPERATION_DELAY_MS = 400;
 const MUTATING = /\.(insert|patch|update|delete|set[A-Z]\w*)$/;
 
-interface Env {
-  readonly ns: string;
-  readonly project: string;
-  readonly proxy: FaultProxy;
+interface Env extends GcpEnvironment {
   readonly compute: Compute;
-  apply(name: string, forProvider: Record<string, unknown>, extra?: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<string>;
-  view(name: string): Promise<ManagedView | undefined>;
-  close(): Promise<void>;
 }
 
 async function environment(opts: { faults?: FaultConfigInput; pollIntervalMs?: number } = {}): Promise<Env> {
-  const ns = await testNamespace("gcdn");
-  const project = uniqueProject("tp-cdn");
-  await gcpEmulatorControl().setConfig({ operationDelayMs: OPERATION_DELAY_MS }, project);
-  const proxy = await startFaultProxy({ upstream: inject("sandbox").gcpEmulatorEndpoint, random: seededRandom(11), ...(opts.faults ? { faults: opts.faults } : {}) });
-  await createGcpProviderConfig(ns.name, project, { endpoint: proxy.url });
-  const manager: Manager = gcpManager([cdn], ns.name, { pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
-  await manager.start();
+  const env = await gcpEnvironment(cdn, { nsPrefix: "gcdn", projectPrefix: "tp-cdn", operationDelayMs: OPERATION_DELAY_MS, seed: 11, faults: opts.faults, pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
   const compute = computeClients({ direct: true });
   return {
-    ns: ns.name,
-    project,
-    proxy,
+    ...env,
     compute,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest(ns.name, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns.name, name),
     async close() {
-      await deleteAll(ns.name);
-      await manager.stop(2_000);
-      await proxy.close();
-      await Promise.all(Object.values(compute).map((c) => c.close()));
-      await gcpEmulatorControl().reset(project);
-      await ns.cleanup();
+      await env.close();
+      await closeClients(compute);
     },
   };
-}
-
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): string {
-  return JSON.stringify({
-    apiVersion: `${GCP_GROUP}/v1alpha1`,
-    kind: "CDN",
-    metadata: { name, namespace: ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" }, ...extra.spec },
-  });
-}
-
-async function deleteAll(ns: string): Promise<void> {
-  await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--wait=true", "--timeout=30s"]);
-  const left = await kubectl(["get", RESOURCE, "-n", ns, "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) {
-    await kubectl(["patch", name, "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-  }
-}
-
-const isNotFound = (err: unknown): boolean => typeof err === "object" && err !== null && "code" in err && err.code === 5;
-
-async function orUndefined<T>(call: () => Promise<readonly [T, ...unknown[]]>): Promise<T | undefined> {
-  try {
-    return (await call())[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 /** Every compute resource of a CDN named `base`, read with the official clients (undefined: absent). */
@@ -171,22 +121,11 @@ async function settled(env: Env, name: string): Promise<boolean> {
   );
 }
 
-/** Settled, then observed twice more, so the controller's cache has caught up with what it wrote. */
-async function quiet(env: Env, name: string): Promise<void> {
-  await expect.poll(() => settled(env, name), WAIT).toBe(true);
-  for (let i = 0; i < 2; i++) {
-    const before = (await env.view(name))?.status?.lastSyncTime;
-    await expect.poll(async () => (await env.view(name))?.status?.lastSyncTime, WAIT).not.toBe(before);
-  }
-}
+const quiet = (env: Env, name: string): Promise<void> => settledAndObserved(env, name, () => settled(env, name), WAIT);
 
 /** Requests per mutating compute method seen by a proxy since its last reset. */
-function mutatingCalls(proxy: FaultProxy): Record<string, number> {
-  const ops = proxy.stats().services.compute?.operations ?? {};
-  return Object.fromEntries(Object.entries(ops).filter(([op]) => MUTATING.test(op) && !op.startsWith("globalOperations.")).map(([op, c]) => [op, c.requests]));
-}
-
-const reasons = async (ns: string, name: string): Promise<string[]> => (await eventsFor(ns, name)).map((e) => e.reason);
+const mutatingCalls = (proxy: FaultProxy): Record<string, number> => proxyMutatingCalls(proxy, "compute", (op) => MUTATING.test(op) && !op.startsWith("globalOperations."));
+const reasons = eventReasons;
 
 const BUCKET = { origin: { bucketName: "assets-bucket" } };
 
@@ -384,14 +323,14 @@ describe("CDN (Cloud CDN with URL map, proxy and forwarding rule) on the GCP emu
     afterAll(async () => env.close());
 
     it("rejects invalid specs at admission with the rule's message", async () => {
-      const both = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("both"), { origin: { bucketName: "b-1", backendService: { backends: [{ group: "zones/z/instanceGroups/ig" }], healthCheck: "global/healthChecks/hc" } } }, {}));
+      const both = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("both"), { origin: { bucketName: "b-1", backendService: { backends: [{ group: "zones/z/instanceGroups/ig" }], healthCheck: "global/healthChecks/hc" } } }, {}));
       expect(both.code).not.toBe(0);
       expect(both.stderr).toContain("origin needs exactly one of bucketName or backendService");
-      const ttl = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("ttl"), { ...BUCKET, cacheMode: "USE_ORIGIN_HEADERS", defaultTtl: 60 }, {}));
+      const ttl = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("ttl"), { ...BUCKET, cacheMode: "USE_ORIGIN_HEADERS", defaultTtl: 60 }, {}));
       expect(ttl.stderr).toContain("cacheMode USE_ORIGIN_HEADERS takes its TTLs from the origin: remove defaultTtl, maxTtl and clientTtl");
-      const https = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("tls"), { ...BUCKET, frontend: { protocol: "HTTPS" } }, {}));
+      const https = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("tls"), { ...BUCKET, frontend: { protocol: "HTTPS" } }, {}));
       expect(https.stderr).toContain("frontend.protocol HTTPS needs frontend.sslCertificates");
-      const code = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("neg"), { ...BUCKET, negativeCaching: true, negativeCachingPolicy: [{ code: 200, ttl: 10 }] }, {}));
+      const code = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("neg"), { ...BUCKET, negativeCaching: true, negativeCachingPolicy: [{ code: 200, ttl: 10 }] }, {}));
       expect(code.stderr).toMatch(/negativeCachingPolicy\[0\]\.code: Unsupported value: 200/);
 
       const name = uniqueName("strict");

@@ -5,6 +5,10 @@ import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import { nopLogger } from "../../core/log.ts";
 import { Manager } from "../../core/manager.ts";
 import { GCP_GROUP, GCP_VERSION, gcpConfigKinds } from "../../providers/gcp/provider-config.ts";
+import type { FaultConfigInput, FaultProxy } from "../../sandbox/faultproxy/index.ts";
+import { managedEnvironment } from "./environment.ts";
+import type { ManagedEnvironment } from "./environment.ts";
+import { gcpEmulatorControl, uniqueProject } from "./gcp.ts";
 import { kubeConfig, kubectlOk } from "./kube.ts";
 import { applyCrds } from "./managed.ts";
 
@@ -69,4 +73,48 @@ export function gcpManager(kinds: readonly RegisteredKind[], namespace: string, 
     pollIntervalMs: opts.pollIntervalMs ?? 2_000,
     progressIntervalMs: 500,
   });
+}
+
+export interface GcpEnvironment extends ManagedEnvironment<FaultProxy> {
+  /** The environment's own GCP project: isolated state in the shared emulator. */
+  readonly project: string;
+}
+
+export interface GcpEnvironmentOptions {
+  readonly nsPrefix: string;
+  readonly projectPrefix: string;
+  /** How long the emulator keeps the project's operations RUNNING. */
+  readonly operationDelayMs: number;
+  /** Seed of the fault proxy's rolls. */
+  readonly seed: number;
+  readonly faults?: FaultConfigInput;
+  readonly pollIntervalMs?: number;
+  readonly region?: string;
+  readonly credentials?: "Secret" | "ApplicationDefault";
+  readonly deleteTimeout?: string;
+}
+
+/**
+ * managedEnvironment for one GCP kind: a project of its own (reset on close) with the given
+ * operation delay, a fault proxy of its own in front of the emulator and a ProviderConfig using it.
+ */
+export async function gcpEnvironment(kind: RegisteredKind, opts: GcpEnvironmentOptions): Promise<GcpEnvironment> {
+  const project = uniqueProject(opts.projectPrefix);
+  await gcpEmulatorControl().setConfig({ operationDelayMs: opts.operationDelayMs }, project);
+  const env = await managedEnvironment({
+    kind,
+    nsPrefix: opts.nsPrefix,
+    proxy: { upstream: inject("sandbox").gcpEmulatorEndpoint, seed: opts.seed, faults: opts.faults },
+    providerConfig: (ns, endpoint) => createGcpProviderConfig(ns, project, { endpoint, region: opts.region, credentials: opts.credentials }),
+    manager: (ns) => gcpManager([kind], ns, { pollIntervalMs: opts.pollIntervalMs }),
+    deleteTimeout: opts.deleteTimeout,
+  });
+  return {
+    ...env,
+    project,
+    async close() {
+      await env.close();
+      await gcpEmulatorControl().reset(project);
+    },
+  };
 }

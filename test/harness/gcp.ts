@@ -104,3 +104,23 @@ export async function waitForSqlOperation(
     await sleep(50);
   }
 }
+
+/** gRPC NOT_FOUND, as the official clients report a missing resource. */
+export function isNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && err.code === 5;
+}
+
+/** The resource an official client's get returns, or undefined when it is NOT_FOUND. */
+export async function orUndefined<T>(call: () => Promise<readonly [T, ...unknown[]]>): Promise<T | undefined> {
+  try {
+    return (await call())[0];
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Closes every client of a set (computeClients, sqlClients). */
+export async function closeClients(clients: Record<string, { close(): Promise<void> }>): Promise<void> {
+  await Promise.all(Object.values(clients).map((c) => c.close()));
+}
