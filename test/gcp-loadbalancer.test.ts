@@ -1,18 +1,17 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { Manager } from "../core/manager.ts";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { loadBalancer } from "../providers/gcp/loadbalancer/index.ts";
-import { GCP_GROUP } from "../providers/gcp/provider-config.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { computeClients, gcpEmulatorControl, uniqueProject } from "./harness/gcp.ts";
-import { createGcpProviderConfig, gcpManager, installGcpCrds } from "./harness/gcp-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
+import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { closeClients, computeClients, gcpEmulatorControl, orUndefined } from "./harness/gcp.ts";
+import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
+import type { GcpEnvironment } from "./harness/gcp-provider.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -23,8 +22,7 @@ import { uniqueName } from "./harness/names.ts";
 // project, ProviderConfig, proxy and manager. Changes "behind Terraplane's back" go straight to the
 // emulator with the official clients.
 
-const REF = { group: GCP_GROUP, version: "v1alpha1", plural: "loadbalancers" };
-const RESOURCE = `loadbalancers.${GCP_GROUP}`;
+const RESOURCE = resourceOf(loadBalancer);
 const WAIT = { timeout: 60_000, interval: 250 };
 const OPERATION_DELAY_MS = 300;
 const MUTATING = /\.(insert|patch|update|delete|set[A-Z]\w*)$/;
@@ -39,68 +37,21 @@ const BASE = {
 
 type Compute = ReturnType<typeof computeClients>;
 
-interface Env {
-  readonly ns: string;
-  readonly project: string;
-  readonly proxy: FaultProxy;
+interface Env extends GcpEnvironment {
   readonly compute: Compute;
-  apply(name: string, forProvider: Record<string, unknown>, extra?: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<string>;
-  view(name: string): Promise<ManagedView | undefined>;
-  close(): Promise<void>;
 }
 
 async function environment(opts: { faults?: FaultConfigInput; pollIntervalMs?: number } = {}): Promise<Env> {
-  const ns = await testNamespace("glb");
-  const project = uniqueProject("tp-lb");
-  await gcpEmulatorControl().setConfig({ operationDelayMs: OPERATION_DELAY_MS }, project);
-  const proxy = await startFaultProxy({ upstream: inject("sandbox").gcpEmulatorEndpoint, random: seededRandom(5), ...(opts.faults ? { faults: opts.faults } : {}) });
-  await createGcpProviderConfig(ns.name, project, { endpoint: proxy.url });
-  const manager: Manager = gcpManager([loadBalancer], ns.name, { pollIntervalMs: opts.pollIntervalMs ?? 1_000 });
-  await manager.start();
+  const env = await gcpEnvironment(loadBalancer, { nsPrefix: "glb", projectPrefix: "tp-lb", operationDelayMs: OPERATION_DELAY_MS, seed: 5, faults: opts.faults, pollIntervalMs: opts.pollIntervalMs ?? 1_000 });
   const compute = computeClients({ direct: true });
   return {
-    ns: ns.name,
-    project,
-    proxy,
+    ...env,
     compute,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest(ns.name, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns.name, name),
     async close() {
-      await deleteAll(ns.name);
-      await manager.stop(2_000);
-      await proxy.close();
-      await Promise.all(Object.values(compute).map((c) => c.close()));
-      await gcpEmulatorControl().reset(project);
-      await ns.cleanup();
+      await env.close();
+      await closeClients(compute);
     },
   };
-}
-
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): string {
-  return JSON.stringify({
-    apiVersion: `${GCP_GROUP}/v1alpha1`,
-    kind: "LoadBalancer",
-    metadata: { name, namespace: ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" }, ...extra.spec },
-  });
-}
-
-async function deleteAll(ns: string): Promise<void> {
-  await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--wait=true", "--timeout=30s"]);
-  const left = await kubectl(["get", RESOURCE, "-n", ns, "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) {
-    await kubectl(["patch", name, "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-  }
-}
-
-/** undefined on 404 (gRPC NOT_FOUND). */
-async function orMissing<T>(call: () => Promise<readonly [T, ...unknown[]]>): Promise<T | undefined> {
-  try {
-    return (await call())[0];
-  } catch (err) {
-    if (typeof err === "object" && err !== null && "code" in err && err.code === 5) return undefined;
-    throw err;
-  }
 }
 
 /** Every compute resource of a LoadBalancer named `base`, as the emulator has it. */
@@ -108,12 +59,12 @@ async function chain(env: Env, base: string, keys: readonly string[] = ["web"]) 
   const { project } = env;
   const c = env.compute;
   return {
-    healthCheck: await orMissing(() => c.healthChecks.get({ project, healthCheck: `${base}-hc` })),
-    backendServices: await Promise.all(keys.map((k) => orMissing(() => c.backendServices.get({ project, backendService: `${base}-bs-${k}` })))),
-    urlMap: await orMissing(() => c.urlMaps.get({ project, urlMap: `${base}-um` })),
-    proxy: await orMissing(() => c.targetHttpProxies.get({ project, targetHttpProxy: `${base}-proxy` })),
-    address: await orMissing(() => c.globalAddresses.get({ project, address: `${base}-ip` })),
-    forwardingRule: await orMissing(() => c.globalForwardingRules.get({ project, forwardingRule: `${base}-fr` })),
+    healthCheck: await orUndefined(() => c.healthChecks.get({ project, healthCheck: `${base}-hc` })),
+    backendServices: await Promise.all(keys.map((k) => orUndefined(() => c.backendServices.get({ project, backendService: `${base}-bs-${k}` })))),
+    urlMap: await orUndefined(() => c.urlMaps.get({ project, urlMap: `${base}-um` })),
+    proxy: await orUndefined(() => c.targetHttpProxies.get({ project, targetHttpProxy: `${base}-proxy` })),
+    address: await orUndefined(() => c.globalAddresses.get({ project, address: `${base}-ip` })),
+    forwardingRule: await orUndefined(() => c.globalForwardingRules.get({ project, forwardingRule: `${base}-fr` })),
   };
 }
 
@@ -130,7 +81,7 @@ async function done(env: Env, started: Promise<[{ latestResponse?: { name?: stri
   }
 }
 
-const reasons = async (ns: string, name: string): Promise<string[]> => (await eventsFor(ns, name)).map((e) => e.reason);
+const reasons = eventReasons;
 
 async function settled(env: Env, name: string): Promise<boolean> {
   const mr = await env.view(name);
@@ -144,19 +95,10 @@ async function settled(env: Env, name: string): Promise<boolean> {
 }
 
 /** Settled, then observed twice more, so the controller's cache has caught up with what it wrote. */
-async function quiet(env: Env, name: string): Promise<void> {
-  await expect.poll(() => settled(env, name), WAIT).toBe(true);
-  for (let i = 0; i < 2; i++) {
-    const before = (await env.view(name))?.status?.lastSyncTime;
-    await expect.poll(async () => (await env.view(name))?.status?.lastSyncTime, WAIT).not.toBe(before);
-  }
-}
+const quiet = (env: Env, name: string): Promise<void> => settledAndObserved(env, name, () => settled(env, name), WAIT);
 
 /** Requests per mutating compute method seen by a proxy since its last reset. */
-function mutatingCalls(proxy: FaultProxy): Record<string, number> {
-  const ops = proxy.stats().services.compute?.operations ?? {};
-  return Object.fromEntries(Object.entries(ops).filter(([op]) => MUTATING.test(op)).map(([op, c]) => [op, c.requests]));
-}
+const mutatingCalls = (proxy: FaultProxy): Record<string, number> => proxyMutatingCalls(proxy, "compute", (op) => MUTATING.test(op));
 
 /** The project's mutating compute requests in the order the emulator received them, as `METHOD collection`. */
 async function mutationOrder(env: Env, method: string): Promise<string[]> {
@@ -353,12 +295,12 @@ describe("LoadBalancer (global external Application Load Balancer) on the GCP em
     afterAll(async () => env.close());
 
     it("rejects invalid specs at admission with the rule's message", async () => {
-      const unknownKey = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("bad"), { ...BASE, urlMap: { defaultService: "nope" } }, {}));
+      const unknownKey = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("bad"), { ...BASE, urlMap: { defaultService: "nope" } }, {}));
       expect(unknownKey.code).not.toBe(0);
       expect(unknownKey.stderr).toContain("urlMap.defaultService must be the name of one of backendServices");
-      const https = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("bad"), { ...BASE, frontend: { protocol: "HTTPS" } }, {}));
+      const https = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("bad"), { ...BASE, frontend: { protocol: "HTTPS" } }, {}));
       expect(https.stderr).toContain("frontend.sslCertificates is required with protocol HTTPS");
-      const schema = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("bad"), { ...BASE, healthCheck: { type: "GRPC" }, backendServices: [{ name: "Web_1" }] }, {}));
+      const schema = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("bad"), { ...BASE, healthCheck: { type: "GRPC" }, backendServices: [{ name: "Web_1" }] }, {}));
       expect(schema.stderr).toMatch(/healthCheck\.type/);
       expect(schema.stderr).toMatch(/backendServices\[0\]\.name/);
 
