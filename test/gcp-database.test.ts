@@ -1,19 +1,19 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { protos } from "@google-cloud/sql";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { Manager } from "../core/manager.ts";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { database } from "../providers/gcp/database/index.ts";
-import { GCP_GROUP, GcpProviderConfigSpec } from "../providers/gcp/provider-config.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
+import { GcpProviderConfigSpec } from "../providers/gcp/provider-config.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { gcpEmulatorControl, sqlClients, uniqueProject, waitForSqlOperation } from "./harness/gcp.ts";
-import { createGcpProviderConfig, gcpManager, installGcpCrds } from "./harness/gcp-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
+import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { closeClients, gcpEmulatorControl, orUndefined, sqlClients, waitForSqlOperation } from "./harness/gcp.ts";
+import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
+import type { GcpEnvironment } from "./harness/gcp-provider.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -25,8 +25,7 @@ import { uniqueName } from "./harness/names.ts";
 
 type Instance = protos.google.cloud.sql.v1.IDatabaseInstance;
 
-const REF = { group: GCP_GROUP, version: "v1alpha1", plural: "databases" };
-const RESOURCE = `databases.${GCP_GROUP}`;
+const RESOURCE = resourceOf(database);
 const WAIT = { timeout: 45_000, interval: 250 };
 const OPERATION_DELAY_MS = 800;
 const MUTATING = /^instances\.(insert|patch|put|update|delete)$|^users\./;
@@ -34,71 +33,33 @@ const MUTATING = /^instances\.(insert|patch|put|update|delete)$|^users\./;
 /** What a user would write: a small PostgreSQL instance. */
 const BASE = { databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840" };
 
-interface Env {
-  readonly ns: string;
-  readonly project: string;
-  readonly proxy: FaultProxy;
+interface Env extends GcpEnvironment {
   readonly sql: ReturnType<typeof sqlClients>;
-  apply(name: string, forProvider: Record<string, unknown>, extra?: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<string>;
-  view(name: string): Promise<ManagedView | undefined>;
   get(name: string): Promise<Instance | undefined>;
-  close(): Promise<void>;
 }
 
 async function environment(opts: { faults?: FaultConfigInput; pollIntervalMs?: number; credentials?: "Secret" | "ApplicationDefault" } = {}): Promise<Env> {
-  const ns = await testNamespace("gdb");
-  const project = uniqueProject("tp-db");
-  await gcpEmulatorControl().setConfig({ operationDelayMs: OPERATION_DELAY_MS }, project);
-  const proxy = await startFaultProxy({ upstream: inject("sandbox").gcpEmulatorEndpoint, random: seededRandom(7), ...(opts.faults ? { faults: opts.faults } : {}) });
-  await createGcpProviderConfig(ns.name, project, { endpoint: proxy.url, region: "europe-west1", ...(opts.credentials ? { credentials: opts.credentials } : {}) });
-  const manager: Manager = gcpManager([database], ns.name, { pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
-  await manager.start();
+  const env = await gcpEnvironment(database, {
+    nsPrefix: "gdb",
+    projectPrefix: "tp-db",
+    operationDelayMs: OPERATION_DELAY_MS,
+    seed: 7,
+    faults: opts.faults,
+    pollIntervalMs: opts.pollIntervalMs ?? 2_000,
+    region: "europe-west1",
+    credentials: opts.credentials,
+    deleteTimeout: "20s",
+  });
   const sql = sqlClients({ direct: true });
   return {
-    ns: ns.name,
-    project,
-    proxy,
+    ...env,
     sql,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest(ns.name, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns.name, name),
-    get: (name) => getDirect(sql, project, name),
+    get: (instance) => orUndefined(() => sql.instances.get({ project: env.project, instance })),
     async close() {
-      await deleteAll(ns.name);
-      await manager.stop(2_000);
-      await proxy.close();
-      await Promise.all([sql.instances.close(), sql.operations.close(), sql.users.close()]);
-      await gcpEmulatorControl().reset(project);
-      await ns.cleanup();
+      await env.close();
+      await closeClients(sql);
     },
   };
-}
-
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): string {
-  return JSON.stringify({
-    apiVersion: `${GCP_GROUP}/v1alpha1`,
-    kind: "Database",
-    metadata: { name, namespace: ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" }, ...extra.spec },
-  });
-}
-
-async function getDirect(sql: ReturnType<typeof sqlClients>, project: string, instance: string): Promise<Instance | undefined> {
-  try {
-    const [found] = await sql.instances.get({ project, instance });
-    return found;
-  } catch (err) {
-    if (typeof err === "object" && err !== null && "code" in err && err.code === 5) return undefined;
-    throw err;
-  }
-}
-
-/** Deletes what a test left behind while its manager still runs; finalizers it cannot clear (protection) are dropped. */
-async function deleteAll(ns: string): Promise<void> {
-  await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--wait=true", "--timeout=20s"]);
-  const left = await kubectl(["get", RESOURCE, "-n", ns, "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) {
-    await kubectl(["patch", name, "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-  }
 }
 
 const SecretShape = z.object({ data: z.record(z.string(), z.string()) });
@@ -108,7 +69,7 @@ async function secretData(ns: string, name: string): Promise<Record<string, stri
   return Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 }
 
-const reasons = async (ns: string, name: string): Promise<string[]> => (await eventsFor(ns, name)).map((e) => e.reason);
+const reasons = eventReasons;
 
 /** Ready and Synced, no operation under way, spec and status in step (late initialisation written back and observed). */
 async function settled(env: Env, name: string): Promise<boolean> {
@@ -123,19 +84,10 @@ async function settled(env: Env, name: string): Promise<boolean> {
 }
 
 /** Settled, then observed twice more, so the controller's cache has caught up with what it wrote. */
-async function quiet(env: Env, name: string): Promise<void> {
-  await expect.poll(() => settled(env, name), WAIT).toBe(true);
-  for (let i = 0; i < 2; i++) {
-    const before = (await env.view(name))?.status?.lastSyncTime;
-    await expect.poll(async () => (await env.view(name))?.status?.lastSyncTime, WAIT).not.toBe(before);
-  }
-}
+const quiet = (env: Env, name: string): Promise<void> => settledAndObserved(env, name, () => settled(env, name), WAIT);
 
 /** Requests per mutating Cloud SQL method seen by a proxy since its last reset. */
-function mutatingCalls(proxy: FaultProxy): Record<string, number> {
-  const ops = proxy.stats().services.sqladmin?.operations ?? {};
-  return Object.fromEntries(Object.entries(ops).filter(([op]) => MUTATING.test(op)).map(([op, c]) => [op, c.requests]));
-}
+const mutatingCalls = (proxy: FaultProxy): Record<string, number> => proxyMutatingCalls(proxy, "sqladmin", (op) => MUTATING.test(op));
 
 /** The connection Secret a PostgreSQL Database with a generated password publishes; returns the password. */
 async function expectConnectionSecret(env: Env, name: string, host: string): Promise<string> {
@@ -425,7 +377,7 @@ describe("Database (Cloud SQL instance) on the GCP emulator", () => {
     afterAll(async () => env.close());
 
     it("rejects invalid specs at admission: schema, engine change, disk shrink", async () => {
-      const bad = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("bad"), { ...BASE, tier: "n1-standard", diskType: "PD_NVME" }, {}));
+      const bad = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("bad"), { ...BASE, tier: "n1-standard", diskType: "PD_NVME" }, {}));
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/tier/);
       expect(bad.stderr).toMatch(/diskType/);
@@ -436,7 +388,7 @@ describe("Database (Cloud SQL instance) on the GCP emulator", () => {
       expect(shrink.stderr).toContain("diskSizeGb cannot be reduced");
       const engine = await kubectl(["patch", `${RESOURCE}/${name}`, "-n", env.ns, "--type=merge", "-p", JSON.stringify({ spec: { forProvider: { databaseVersion: "MYSQL_8_0" } } })]);
       expect(engine.stderr).toContain("the engine of databaseVersion cannot change");
-      const plus = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("plus"), { ...BASE, edition: "ENTERPRISE_PLUS" }, {}));
+      const plus = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("plus"), { ...BASE, edition: "ENTERPRISE_PLUS" }, {}));
       expect(plus.stderr).toContain("ENTERPRISE_PLUS needs a db-perf-optimized-N-* tier");
     });
 
