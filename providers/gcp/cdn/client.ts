@@ -3,7 +3,7 @@ import { ProviderError } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
-import type { BackendBucket, BackendService, ComputeApi, ComputeOperation } from "../compute/api.ts";
+import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
 import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
 import type { Observed, Part, PartState, Step } from "../compute/chain.ts";
 import { frontendParts, portOf } from "../compute/frontend.ts";
@@ -75,46 +75,67 @@ function backendState(ctx: BackendContext, resource: BackendBucket | BackendServ
 
 const ABSENT: PartState = { exists: false, owned: false, diff: [], details: {} };
 
-/** The backend bucket with Cloud CDN; updated whole (backendBuckets.update), so fields the spec drops really go. */
-function bucketPart(ctx: BackendContext): Part {
-  const { api, project } = ctx;
-  const name = ctx.names.backendBucket();
+/** What tells the two backends apart: their collection and API, how one is read as forProvider fields, and its bodies. */
+interface BackendFlavor<R extends BackendBucket | BackendService> {
+  /** For messages: `backend bucket`. */
+  readonly type: string;
+  readonly collection: "backendBuckets" | "backendServices";
+  readonly name: string;
+  readonly api: ResourceReader<R> & Replaceable<R>;
+  observed(resource: R): ObservedBackend;
+  insertBody(description: string): R;
+  /** The whole resource for an update (PUT) of what was observed. */
+  updateBody(observed: R, description: string): R;
+}
+
+/** The backend (level 0): read, created, updated whole and deleted through its flavor. */
+function backendPart<R extends BackendBucket | BackendService>(ctx: BackendContext, flavor: BackendFlavor<R>): Part {
+  const { project } = ctx;
+  const { api, name } = flavor;
   const description = composeDescription(ctx.params.description, ownerDescription(ctx.owner));
   return {
     key: "backend",
-    what: `backend bucket "${name}"`,
-    collection: "backendBuckets",
+    what: `${flavor.type} "${name}"`,
+    collection: flavor.collection,
     name,
     level: 0,
     async read() {
-      const bb = await api.backendBuckets.get(project, name);
-      if (!bb) return ABSENT;
-      return backendState(ctx, bb, observedBucket(bb), () => api.backendBuckets.update(project, name, bucketUpdateBody(bb, ctx.params, description)));
+      const resource = await api.get(project, name);
+      if (!resource) return ABSENT;
+      return backendState(ctx, resource, flavor.observed(resource), () => api.update(project, name, flavor.updateBody(resource, description)));
     },
-    insert: () => api.backendBuckets.insert(project, bucketInsertBody(name, ctx.params, description)),
-    remove: () => api.backendBuckets.delete(project, name),
+    insert: () => api.insert(project, flavor.insertBody(description)),
+    remove: () => api.delete(project, name),
   };
+}
+
+/** The backend bucket with Cloud CDN; updated whole (backendBuckets.update), so fields the spec drops really go. */
+function bucketPart(ctx: BackendContext): Part {
+  const name = ctx.names.backendBucket();
+  return backendPart<BackendBucket>(ctx, {
+    type: "backend bucket",
+    collection: "backendBuckets",
+    name,
+    api: ctx.api.backendBuckets,
+    observed: observedBucket,
+    insertBody: (description) => bucketInsertBody(name, ctx.params, description),
+    updateBody: (bb, description) => bucketUpdateBody(bb, ctx.params, description),
+  });
 }
 
 /** The backend service with Cloud CDN; updated whole (backendServices.update) quoting the fingerprint observed. */
 function servicePart(ctx: BackendContext): Part {
-  const { api, project } = ctx;
+  const { project } = ctx;
   const name = ctx.names.backendService();
-  const description = composeDescription(ctx.params.description, ownerDescription(ctx.owner));
-  return {
-    key: "backend",
-    what: `backend service "${name}"`,
+  return backendPart<BackendService>(ctx, {
+    type: "backend service",
     collection: "backendServices",
     name,
-    level: 0,
-    async read() {
-      const bs = await api.backendServices.get(project, name);
-      if (!bs) return ABSENT;
-      return backendState(ctx, bs, observedService(bs, project), () => api.backendServices.update(project, name, serviceUpdateBody(bs, ctx.params, description, project)));
-    },
-    insert: () => api.backendServices.insert(project, serviceInsertBody(name, ctx.params, description, project)),
-    remove: () => api.backendServices.delete(project, name),
-  };
+    api: ctx.api.backendServices,
+    observed: (bs) => observedService(bs, project),
+    insertBody: (description) => serviceInsertBody(name, ctx.params, description, project),
+    updateBody: (bs, description) => serviceUpdateBody(bs, ctx.params, description, project),
+  });
 }
 
 function backendCollection(params: CdnParameters): "backendBuckets" | "backendServices" {
