@@ -139,6 +139,8 @@ describe("terraplane sandbox demo (make sandbox), headless", () => {
   it("brings everything up and gets every example Ready and Synced, with the live table and the usage", { timeout: 6 * MINUTES }, async () => {
     const done = `All ${refs.length} managed resources are Ready and Synced`;
     await untilLine(demo, done, 5 * MINUTES);
+    // The usage follows the summary line; its last line may arrive in a later chunk of output.
+    await untilLine(demo, "Ctrl-C stops the controller", 30_000);
     const text = demo.out.join("\n");
     console.info(demo.out.find((l) => l.startsWith(done)));
     // What it started, where it logs, and the usage it prints.
