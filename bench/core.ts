@@ -20,6 +20,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "10" },
     "steady-seconds": { type: "string", default: "120" },
     "poll-seconds": { type: "string", default: "60" },
+    // Caps the controller's V8 old space as deploy/ does (768); 0 leaves Node's default (a quarter of RAM).
+    "controller-heap-mb": { type: "string", default: "0" },
   },
 });
 const count = Number(values.count);
@@ -43,7 +45,7 @@ kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: `${group}/v1alpha1`, 
 
 const controller = spawn(
   process.execPath,
-  ["--disable-warning=ExperimentalWarning", join(repoRoot, "bench", "core-controller.ts"), "--kubeconfig", info.kubeconfig, "--group", group, "--namespace", namespace, "--concurrency", values.concurrency, "--poll-seconds", values["poll-seconds"]],
+  [...heapFlags(), "--disable-warning=ExperimentalWarning", join(repoRoot, "bench", "core-controller.ts"), "--kubeconfig", info.kubeconfig, "--group", group, "--namespace", namespace, "--concurrency", values.concurrency, "--poll-seconds", values["poll-seconds"]],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 const metricsUrl = await new Promise<string>((resolveUrl, reject) => {
@@ -58,6 +60,18 @@ async function reconcileCount(): Promise<number> {
     .split("\n")
     .filter((l) => l.startsWith("terraplane_reconciles_total{"))
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+}
+
+function heapFlags(): string[] {
+  const mb = Number(values["controller-heap-mb"]);
+  return mb > 0 ? [`--max-old-space-size=${mb}`] : [];
+}
+
+/** The controller's V8 heap in use (live objects plus garbage not yet collected), from its /metrics. */
+async function heapUsedMiB(): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("nodejs_heap_size_used_bytes "));
+  return Math.round(Number(line?.split(" ").pop() ?? 0) / 2 ** 20);
 }
 
 function rssMiB(field: "VmHWM" | "VmRSS"): number {
@@ -112,6 +126,8 @@ const result = {
   steadyReconcilesPerMinute: Math.round(((s1 - s0) / Number(values["steady-seconds"])) * 60),
   controllerPeakRssMiB: rssMiB("VmHWM"),
   controllerRssMiB: rssMiB("VmRSS"),
+  controllerHeapUsedMiB: await heapUsedMiB(),
+  controllerHeapCapMiB: Number(values["controller-heap-mb"]) || "node default",
   pollSeconds: Number(values["poll-seconds"]),
   concurrency: Number(values.concurrency),
 };
