@@ -1,18 +1,16 @@
 import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { DBInstance } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Manager } from "../core/manager.ts";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { database } from "../providers/aws/database/index.ts";
-import { AWS_GROUP } from "../providers/aws/provider-config.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig } from "./harness/aws.ts";
-import { awsManager, createAwsProviderConfig, installAwsCrds, awsManifest } from "./harness/aws-provider.ts";
-import type { ManifestExtra } from "./harness/aws-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
+import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
+import type { AwsEnvironment } from "./harness/aws-provider.ts";
+import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -21,52 +19,30 @@ import { uniqueName } from "./harness/names.ts";
 // AWS region (moto keeps state per region), ProviderConfig and controller manager. Changes "behind
 // Terraplane's back" go straight to moto with the SDK.
 
-const REF = { group: AWS_GROUP, version: "v1alpha1", plural: "databases" };
-const RESOURCE = `databases.${AWS_GROUP}`;
+const RESOURCE = resourceOf(database);
 const WAIT = { timeout: 45_000, interval: 250 };
 const MUTATING = /^(Create|Modify|Delete|AddTags|RemoveTags|Reboot|Start|Stop|Restore|Promote)/;
 
 /** What a user would write: a small PostgreSQL instance. */
 const BASE = { engine: "postgres", engineVersion: "16", instanceClass: "db.t3.micro", allocatedStorage: 20, masterUsername: "app", skipFinalSnapshot: true };
 
-interface Env {
-  readonly ns: string;
-  readonly region: string;
+interface Env extends AwsEnvironment {
   readonly rds: RDSClient;
-  readonly proxy: FaultProxy | undefined;
-  apply(name: string, forProvider: Record<string, unknown>, extra?: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<string>;
-  view(name: string): Promise<ManagedView | undefined>;
   describe(name: string): Promise<DBInstance | undefined>;
-  close(): Promise<void>;
 }
 
 async function environment(region: string, opts: { proxy?: boolean; pollIntervalMs?: number } = {}): Promise<Env> {
-  const ns = await testNamespace("db");
-  const proxy = opts.proxy ? await startFaultProxy({ upstream: inject("sandbox").motoEndpoint, random: seededRandom(42) }) : undefined;
-  await createAwsProviderConfig(ns.name, { region, ...(proxy ? { endpoint: proxy.url } : {}) });
-  const manager: Manager = awsManager([database], ns.name, { pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
-  await manager.start();
+  const env = await awsEnvironment(database, { nsPrefix: "db", region, proxySeed: opts.proxy ? 42 : undefined, pollIntervalMs: opts.pollIntervalMs ?? 2_000, deleteTimeout: "20s" });
   const rds = new RDSClient(awsClientConfig({ region, direct: true }));
   return {
-    ns: ns.name,
-    region,
+    ...env,
     rds,
-    proxy,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest(ns.name, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns.name, name),
     describe: (name) => describeDirect(rds, name),
     async close() {
-      await deleteAll(ns.name);
-      await manager.stop(2_000);
-      await proxy?.close();
+      await env.close();
       rds.destroy();
-      await ns.cleanup();
     },
   };
-}
-
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
-  return awsManifest("Database", ns, name, forProvider, extra);
 }
 
 async function describeDirect(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
@@ -78,15 +54,6 @@ async function describeDirect(rds: RDSClient, id: string): Promise<DBInstance | 
   }
 }
 
-/** Deletes what a test left behind while its manager still runs; finalizers it cannot clear (protection) are dropped. */
-async function deleteAll(ns: string): Promise<void> {
-  await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--wait=true", "--timeout=20s"]);
-  const left = await kubectl(["get", RESOURCE, "-n", ns, "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) {
-    await kubectl(["patch", name, "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-  }
-}
-
 const SecretShape = z.object({ data: z.record(z.string(), z.string()), metadata: z.object({ ownerReferences: z.array(z.object({ name: z.string() })).optional() }) });
 
 async function secretData(ns: string, name: string): Promise<Record<string, string>> {
@@ -95,7 +62,7 @@ async function secretData(ns: string, name: string): Promise<Record<string, stri
 }
 
 const tagsOf = (db: DBInstance | undefined): Record<string, string> => Object.fromEntries((db?.TagList ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-const reasons = async (ns: string, name: string): Promise<string[]> => (await eventsFor(ns, name)).map((e) => e.reason);
+const reasons = eventReasons;
 
 /** Ready and Synced, with spec and status in step (late initialisation written back and observed). */
 async function settled(env: Env, name: string): Promise<boolean> {
@@ -130,24 +97,11 @@ async function expectConnectionSecret(ns: string, secret: string, cloud: DBInsta
   return password;
 }
 
-/**
- * Settled, and then observed twice more: the controller's informer cache has caught up with the
- * status it wrote (drift is told from a spec edit by comparing generation and observedGeneration
- * in that cache), so what the test does next is judged against a current view.
- */
-async function quiet(env: Env, name: string): Promise<void> {
-  await expect.poll(() => settled(env, name), WAIT).toBe(true);
-  for (let i = 0; i < 2; i++) {
-    const before = (await env.view(name))?.status?.lastSyncTime;
-    await expect.poll(async () => (await env.view(name))?.status?.lastSyncTime, WAIT).not.toBe(before);
-  }
-}
+/** Settled, then observed twice more, so the controller's cache has caught up with what it wrote. */
+const quiet = (env: Env, name: string): Promise<void> => settledAndObserved(env, name, () => settled(env, name), WAIT);
 
 /** Requests per mutating RDS operation seen by a proxy since its last reset. */
-function mutatingCalls(proxy: FaultProxy): Record<string, number> {
-  const ops = proxy.stats().services.rds?.operations ?? {};
-  return Object.fromEntries(Object.entries(ops).filter(([op]) => MUTATING.test(op)).map(([op, c]) => [op, c.requests]));
-}
+const mutatingCalls = (proxy: FaultProxy): Record<string, number> => proxyMutatingCalls(proxy, "rds", (op) => MUTATING.test(op));
 
 describe("Database (RDS DB instance) on moto", () => {
   beforeAll(async () => {
@@ -403,15 +357,15 @@ describe("Database (RDS DB instance) on moto", () => {
 
     it("rejects bad enums, immutable changes, shrinking storage, a missing snapshot choice and reserved tags at admission", async () => {
       const name = uniqueName("strict");
-      const bad = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("oracle"), { ...BASE, engine: "oracle-ee" }, {}));
+      const bad = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("oracle"), { ...BASE, engine: "oracle-ee" }, {}));
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/spec\.forProvider\.engine: Unsupported value: "oracle-ee": supported values: "postgres", "mysql", "mariadb"/);
 
-      const noSnapshot = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("nosnap"), { ...BASE, skipFinalSnapshot: undefined }, {}));
+      const noSnapshot = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("nosnap"), { ...BASE, skipFinalSnapshot: undefined }, {}));
       expect(noSnapshot.code).not.toBe(0);
       expect(noSnapshot.stderr).toContain("set finalSnapshotIdentifier (RDS takes that snapshot when the Database is deleted) or skipFinalSnapshot: true");
 
-      const reserved = await kubectl(["apply", "-f", "-"], manifest(env.ns, uniqueName("tags"), { ...BASE, tags: { "terraplane.dev/uid": "x" } }, {}));
+      const reserved = await kubectl(["apply", "-f", "-"], env.manifest(uniqueName("tags"), { ...BASE, tags: { "terraplane.dev/uid": "x" } }, {}));
       expect(reserved.stderr).toContain("tag keys starting with terraplane.dev/");
 
       await env.apply(name, BASE, { spec: { writeConnectionSecretToRef: { name: `${name}-conn` } } });

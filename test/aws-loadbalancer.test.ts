@@ -19,24 +19,21 @@ import type { Listener, LoadBalancer, TargetGroup } from "@aws-sdk/client-elasti
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { Manager } from "../core/manager.ts";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { loadBalancer } from "../providers/aws/loadbalancer/index.ts";
 import { targetGroupName } from "../providers/aws/loadbalancer/names.ts";
-import { AWS_GROUP } from "../providers/aws/provider-config.ts";
 import { OwnerTags } from "../providers/aws/tags.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { SANDBOX_SUBNETS } from "../sandbox/launcher/moto-seed.ts";
 import { awsClientConfig } from "./harness/aws.ts";
-import { awsManager, createAwsProviderConfig, installAwsCrds, awsManifest } from "./harness/aws-provider.ts";
-import type { ManifestExtra } from "./harness/aws-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
-import type { ManagedView } from "./harness/managed.ts";
+import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
+import type { AwsEnvironment } from "./harness/aws-provider.ts";
+import { eventReasons, resourceOf } from "./harness/environment.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
 // The LoadBalancer kind (ELBv2 with its target groups, listeners and registrations) end to end:
@@ -44,24 +41,17 @@ import { uniqueName } from "./harness/names.ts";
 // fault proxy → moto. Each test has its own namespace, AWS region (moto keeps ELB state per region),
 // ProviderConfig and controller manager. Changes "behind Terraplane's back" go straight to moto.
 
-const REF = { group: AWS_GROUP, version: "v1alpha1", plural: "loadbalancers" };
-const RESOURCE = `loadbalancers.${AWS_GROUP}`;
+const RESOURCE = resourceOf(loadBalancer);
 const SERVICE = "elasticloadbalancing";
 const WAIT = { timeout: 45_000, interval: 250 };
 /** Every ELBv2 operation that changes something: all but Describe*. */
 const MUTATING = /^(?!Describe)/;
 const CERT = "arn:aws:iam::123456789012:server-certificate/terraplane-test";
 
-interface Env {
-  readonly ns: string;
-  readonly region: string;
+interface Env extends AwsEnvironment {
   readonly elb: ElasticLoadBalancingV2Client;
-  readonly proxy: FaultProxy | undefined;
   readonly vpcId: string;
   readonly subnets: readonly string[];
-  apply(name: string, forProvider: Record<string, unknown>, extra?: { spec?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<string>;
-  view(name: string): Promise<ManagedView | undefined>;
-  close(): Promise<void>;
 }
 
 async function defaultNetwork(region: string): Promise<{ vpcId: string; subnets: string[] }> {
@@ -78,42 +68,17 @@ async function defaultNetwork(region: string): Promise<{ vpcId: string; subnets:
 }
 
 async function environment(region: string, opts: { proxy?: boolean; pollIntervalMs?: number } = {}): Promise<Env> {
-  const ns = await testNamespace("lb");
-  const proxy = opts.proxy ? await startFaultProxy({ upstream: inject("sandbox").motoEndpoint, random: seededRandom(11) }) : undefined;
-  await createAwsProviderConfig(ns.name, { region, ...(proxy ? { endpoint: proxy.url } : {}) });
-  const manager: Manager = awsManager([loadBalancer], ns.name, { pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
-  await manager.start();
+  const env = await awsEnvironment(loadBalancer, { nsPrefix: "lb", region, proxySeed: opts.proxy ? 11 : undefined, pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
   const elb = new ElasticLoadBalancingV2Client(awsClientConfig({ region, direct: true }));
-  const network = await defaultNetwork(region);
   return {
-    ns: ns.name,
-    region,
+    ...env,
     elb,
-    proxy,
-    ...network,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest(ns.name, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns.name, name),
+    ...(await defaultNetwork(region)),
     async close() {
-      await deleteAll(ns.name);
-      await manager.stop(2_000);
-      await proxy?.close();
+      await env.close();
       elb.destroy();
-      await ns.cleanup();
     },
   };
-}
-
-function manifest(ns: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
-  return awsManifest("LoadBalancer", ns, name, forProvider, extra);
-}
-
-/** Deletes what a test left behind while its manager still runs; finalizers it cannot clear are dropped. */
-async function deleteAll(ns: string): Promise<void> {
-  await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--wait=true", "--timeout=30s"]);
-  const left = await kubectl(["get", RESOURCE, "-n", ns, "-o", "name"]);
-  for (const name of left.stdout.split("\n").filter(Boolean)) {
-    await kubectl(["patch", name, "-n", ns, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-  }
 }
 
 /** A realistic application load balancer: a target group of IP targets, HTTP forwarding, a 404 on 8080. */
@@ -205,7 +170,7 @@ function fail(): never {
   throw new Error("this test needs its own fault proxy");
 }
 
-const reasons = async (ns: string, name: string): Promise<string[]> => (await eventsFor(ns, name)).map((e) => e.reason);
+const reasons = eventReasons;
 
 /** Ready and Synced, with spec and status in step (late initialisation written back and observed). */
 async function settled(env: Env, name: string): Promise<boolean> {
@@ -509,7 +474,7 @@ describe("LoadBalancer (ELBv2) on moto", () => {
     const env = await environment("ap-south-1");
     try {
       const reject = async (name: string, forProvider: Record<string, unknown>): Promise<string> => {
-        const out = await kubectl(["apply", "-f", "-"], manifest(env.ns, name, forProvider, {}));
+        const out = await kubectl(["apply", "-f", "-"], env.manifest(name, forProvider, {}));
         expect(out.code).not.toBe(0);
         return out.stderr;
       };

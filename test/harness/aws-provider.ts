@@ -4,7 +4,10 @@ import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import { nopLogger } from "../../core/log.ts";
 import { Manager } from "../../core/manager.ts";
 import { AWS_GROUP, awsConfigKinds } from "../../providers/aws/provider-config.ts";
+import type { FaultConfigInput, FaultProxy } from "../../sandbox/faultproxy/index.ts";
 import { testCredentials } from "./aws.ts";
+import { managedEnvironment } from "./environment.ts";
+import type { ManagedEnvironment } from "./environment.ts";
 import { kubeConfig, kubectlOk } from "./kube.ts";
 import { applyCrds } from "./managed.ts";
 
@@ -49,17 +52,33 @@ export function awsManager(kinds: readonly RegisteredKind[], namespace: string, 
   });
 }
 
-export interface ManifestExtra {
-  readonly spec?: Record<string, unknown>;
-  readonly annotations?: Record<string, string>;
+export interface AwsEnvironment<P extends FaultProxy | undefined = FaultProxy | undefined> extends ManagedEnvironment<P> {
+  /** moto keeps most state per region, so each environment has a region of its own. */
+  readonly region: string;
 }
 
-/** An AWS managed resource as a user writes it, using the namespaced ProviderConfig from createAwsProviderConfig. */
-export function awsManifest(kind: string, namespace: string, name: string, forProvider: Record<string, unknown>, extra: ManifestExtra = {}): string {
-  return JSON.stringify({
-    apiVersion: `${AWS_GROUP}/v1alpha1`,
+export interface AwsEnvironmentOptions {
+  readonly nsPrefix: string;
+  readonly region: string;
+  /** Seed of a fault proxy of the environment's own in front of moto; without it the ProviderConfig uses the sandbox's. */
+  readonly proxySeed?: number;
+  readonly faults?: FaultConfigInput;
+  readonly pollIntervalMs?: number;
+  readonly deleteTimeout?: string;
+}
+
+/** managedEnvironment for one AWS kind in one region, optionally with a fault proxy of its own in front of moto. */
+export function awsEnvironment(kind: RegisteredKind, opts: AwsEnvironmentOptions & { proxySeed: number }): Promise<AwsEnvironment<FaultProxy>>;
+export function awsEnvironment(kind: RegisteredKind, opts: AwsEnvironmentOptions): Promise<AwsEnvironment>;
+export async function awsEnvironment(kind: RegisteredKind, opts: AwsEnvironmentOptions): Promise<AwsEnvironment> {
+  const { region } = opts;
+  const env = await managedEnvironment({
     kind,
-    metadata: { name, namespace, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: "default-aws" }, ...extra.spec },
+    nsPrefix: opts.nsPrefix,
+    proxy: opts.proxySeed === undefined ? undefined : { upstream: inject("sandbox").motoEndpoint, seed: opts.proxySeed, faults: opts.faults },
+    providerConfig: (ns, endpoint) => createAwsProviderConfig(ns, { region, endpoint }),
+    manager: (ns) => awsManager([kind], ns, { pollIntervalMs: opts.pollIntervalMs }),
+    deleteTimeout: opts.deleteTimeout,
   });
+  return { ...env, region };
 }
