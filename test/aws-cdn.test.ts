@@ -10,22 +10,18 @@ import {
   UpdateDistributionCommand,
 } from "@aws-sdk/client-cloudfront";
 import type { DistributionConfig } from "@aws-sdk/client-cloudfront";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Annotations, FINALIZER } from "../core/managed.ts";
-import type { Manager } from "../core/manager.ts";
 import { MESSAGES } from "../providers/aws/cdn/client.ts";
 import { cdn } from "../providers/aws/cdn/index.ts";
-import { AWS_GROUP } from "../providers/aws/provider-config.ts";
 import { OwnerTags, tagsToMap } from "../providers/aws/tags.ts";
-import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig } from "./harness/aws.ts";
-import { awsManager, createAwsProviderConfig, installAwsCrds } from "./harness/aws-provider.ts";
-import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
-import { condition, eventsFor, getManaged } from "./harness/managed.ts";
+import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
+import type { AwsEnvironment } from "./harness/aws-provider.ts";
+import { applyExample, resourceOf } from "./harness/environment.ts";
+import { kubectl, kubectlOk } from "./harness/kube.ts";
+import { condition, eventsFor } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
 // The CDN kind (a CloudFront distribution) end to end: kubectl → kube-apiserver → the real core →
@@ -35,59 +31,22 @@ import { uniqueName } from "./harness/names.ts";
 
 const REGION = "us-east-1";
 const WAIT = { timeout: 60_000, interval: 250 };
-const REF = { group: AWS_GROUP, version: "v1alpha1", plural: "cdns" };
-const RESOURCE = `cdns.${AWS_GROUP}`;
+const RESOURCE = resourceOf(cdn);
 const MUTATING = ["CreateDistribution", "CreateDistributionWithTags", "UpdateDistribution", "DeleteDistribution", "TagResource", "UntagResource"];
 const direct = new CloudFrontClient(awsClientConfig({ region: REGION, direct: true }));
 
-interface Env {
-  readonly ns: string;
-  readonly pc: string;
-  readonly manager: Manager;
-  readonly proxy: FaultProxy;
-  apply(name: string, forProvider: Record<string, unknown>, extra?: Extra): Promise<string>;
-  view(name: string): ReturnType<typeof getManaged>;
-  close(): Promise<void>;
-}
+type Env = AwsEnvironment<FaultProxy>;
 
 /** A namespace, a fault proxy of its own in front of moto, a ProviderConfig pointing at it, and a manager watching the namespace. */
 async function startEnv(prefix: string, opts: { faults?: FaultConfigInput; pollIntervalMs?: number } = {}): Promise<Env> {
-  const namespace = await testNamespace(prefix);
-  const ns = namespace.name;
-  const proxy = await startFaultProxy({ upstream: inject("sandbox").motoEndpoint, random: seededRandom(7), ...(opts.faults ? { faults: opts.faults } : {}) });
-  const pc = await createAwsProviderConfig(ns, { endpoint: proxy.url, region: REGION });
-  const manager = awsManager([cdn], ns, { pollIntervalMs: opts.pollIntervalMs ?? 2_000 });
-  await manager.start();
+  const env = await awsEnvironment(cdn, { nsPrefix: prefix, region: REGION, proxySeed: 7, faults: opts.faults, pollIntervalMs: opts.pollIntervalMs ?? 2_000, deleteTimeout: "60s" });
   return {
-    ns,
-    pc,
-    manager,
-    proxy,
-    apply: (name, forProvider, extra = {}) => kubectlOk(["apply", "-f", "-"], manifest({ ns, pc }, name, forProvider, extra)),
-    view: (name) => getManaged(REF, ns, name),
-    close: async () => {
-      proxy.setFaults({ rules: [] });
-      await kubectl(["delete", RESOURCE, "--all", "-n", ns, "--timeout=60s"]);
-      await manager.stop(2_000);
-      await proxy.close();
-      await namespace.cleanup();
+    ...env,
+    async close() {
+      env.proxy.setFaults({ rules: [] });
+      await env.close();
     },
   };
-}
-
-interface Extra {
-  readonly spec?: Record<string, unknown>;
-  readonly annotations?: Record<string, string>;
-}
-
-/** A CDN manifest as a user would write it, referencing the test's ProviderConfig. */
-function manifest(at: { ns: string; pc: string }, name: string, forProvider: Record<string, unknown>, extra: Extra = {}): string {
-  return JSON.stringify({
-    apiVersion: `${AWS_GROUP}/v1alpha1`,
-    kind: "CDN",
-    metadata: { name, namespace: at.ns, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-    spec: { forProvider, providerConfigRef: { kind: "ProviderConfig", name: at.pc }, ...extra.spec },
-  });
 }
 
 const origin = (id = "web", domainName = "origin.example.com"): Record<string, unknown> => ({ id, domainName, custom: { originProtocolPolicy: "https-only" } });
@@ -434,7 +393,7 @@ describe("CDN (CloudFront distribution) against moto", () => {
     const env = await startEnv("cdn-invalid");
     try {
       const reject = async (name: string, forProvider: Record<string, unknown>, expected: string): Promise<void> => {
-        const out = await kubectl(["apply", "-f", "-"], manifest(env, name, forProvider));
+        const out = await kubectl(["apply", "-f", "-"], env.manifest(name, forProvider));
         expect(out.code, `${name} should be rejected`).not.toBe(0);
         expect(out.stderr).toContain(expected);
       };
@@ -546,11 +505,7 @@ describe("CDN (CloudFront distribution) against moto", () => {
   it("examples/aws/cdn.yaml becomes Ready as written (only its namespace and config reference swapped for the test's)", async () => {
     const env = await startEnv("cdn-example");
     try {
-      const example = z
-        .looseObject({ metadata: z.looseObject({ name: z.string() }), spec: z.looseObject({ forProvider: z.record(z.string(), z.unknown()) }) })
-        .parse(parse(readFileSync(new URL("../examples/aws/cdn.yaml", import.meta.url), "utf8")));
-      const name = example.metadata.name;
-      await kubectlOk(["apply", "-f", "-"], JSON.stringify({ ...example, metadata: { ...example.metadata, namespace: env.ns }, spec: { ...example.spec, providerConfigRef: { kind: "ProviderConfig", name: env.pc } } }));
+      const name = await applyExample(env, "examples/aws/cdn.yaml");
       await waitReady(env, name);
       await waitSettled(env, name);
       const id = await idOf(env, name);

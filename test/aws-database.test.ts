@@ -1,11 +1,11 @@
-import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
+import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { DBInstance } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { database } from "../providers/aws/database/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { awsClientConfig } from "./harness/aws.ts";
+import { awsClientConfig, describeDbInstance } from "./harness/aws.ts";
 import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
 import type { AwsEnvironment } from "./harness/aws-provider.ts";
 import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
@@ -37,21 +37,12 @@ async function environment(region: string, opts: { proxy?: boolean; pollInterval
   return {
     ...env,
     rds,
-    describe: (name) => describeDirect(rds, name),
+    describe: (name) => describeDbInstance(rds, name),
     async close() {
       await env.close();
       rds.destroy();
     },
   };
-}
-
-async function describeDirect(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
-  try {
-    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (err) {
-    if (err instanceof Error && err.name === "DBInstanceNotFoundFault") return undefined;
-    throw err;
-  }
 }
 
 const SecretShape = z.object({ data: z.record(z.string(), z.string()), metadata: z.object({ ownerReferences: z.array(z.object({ name: z.string() })).optional() }) });

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import type { DBInstance } from "@aws-sdk/client-rds";
+import { CreateDBInstanceCommand, DeleteDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
@@ -9,7 +8,7 @@ import { FINALIZER } from "../core/managed.ts";
 import { database } from "../providers/aws/database/index.ts";
 import { AWS_GROUP } from "../providers/aws/provider-config.ts";
 import { allCrds } from "../providers/index.ts";
-import { awsClientConfig } from "./harness/aws.ts";
+import { awsClientConfig, describeDbInstance } from "./harness/aws.ts";
 import { awsManager, createAwsProviderConfig } from "./harness/aws-provider.ts";
 import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
 import { applyCrds, condition, eventsFor, getManaged } from "./harness/managed.ts";
@@ -180,15 +179,6 @@ async function secretData(ns: string, name: string): Promise<Record<string, stri
   return Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 }
 
-async function describeDirect(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
-  try {
-    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (err) {
-    if (err instanceof Error && err.name === "DBInstanceNotFoundFault") return undefined;
-    throw err;
-  }
-}
-
 async function readyAndSynced(ns: string, name: string): Promise<boolean> {
   const mr = await getManaged(REF, ns, name);
   return condition(mr, "Ready")?.status === "True" && condition(mr, "Synced")?.status === "True" && mr?.status?.observedGeneration === mr?.metadata.generation;
@@ -214,7 +204,7 @@ describe("docs/concepts/connection-secrets.md, applied for real", () => {
     await env.apply(fromPage("connection-secrets.md", env, "Database/catalog"));
     await expect.poll(() => readyAndSynced(env.ns, "catalog"), WAIT).toBe(true);
     const conn = await secretData(env.ns, "catalog-connection");
-    const cloud = await describeDirect(env.rds, "catalog");
+    const cloud = await describeDbInstance(env.rds, "catalog");
     const host = cloud?.Endpoint?.Address ?? "";
     expect(host).toMatch(/^catalog\./);
     const password = conn?.password ?? "";
@@ -233,7 +223,7 @@ describe("docs/concepts/connection-secrets.md, applied for real", () => {
 
     // "On delete": the instance is deleted and the connection Secret is garbage-collected with the Database.
     await kubectlOk(["delete", `${RESOURCE}/catalog`, "-n", env.ns, "--timeout=45s"]);
-    expect(await describeDirect(env.rds, "catalog")).toBeUndefined();
+    expect(await describeDbInstance(env.rds, "catalog")).toBeUndefined();
     await expect.poll(() => secretData(env.ns, "catalog-connection"), WAIT).toBeUndefined();
   });
 
@@ -245,7 +235,7 @@ describe("docs/concepts/connection-secrets.md, applied for real", () => {
     await expect.poll(async () => condition(await getManaged(REF, env.ns, "nopassword"), "Synced")?.message, WAIT).toBe(
       "cannot create the cloud resource: no master password: set spec.forProvider.masterPasswordSecretRef, or spec.writeConnectionSecretToRef so that Terraplane can generate one and keep it there (MasterPasswordUnset)",
     );
-    expect(await describeDirect(env.rds, "nopassword")).toBeUndefined();
+    expect(await describeDbInstance(env.rds, "nopassword")).toBeUndefined();
   });
 
   it("your own password from a Secret, rotated by changing that Secret", async () => {
@@ -292,14 +282,14 @@ describe("docs/concepts/management-policies.md, applied for real", () => {
       await env.apply(fromPage("management-policies.md", env, "Database/reports"));
       await expect.poll(() => readyAndSynced(env.ns, "reports"), WAIT).toBe(true);
       const mr = await getManaged(REF, env.ns, "reports");
-      const cloud = await describeDirect(env.rds, "legacy-reports");
+      const cloud = await describeDbInstance(env.rds, "legacy-reports");
       expect(mr?.status?.atProvider).toMatchObject({ arn: cloud?.DBInstanceArn, status: "available", engineVersion: "8.0.35", endpoint: { address: cloud?.Endpoint?.Address, port: 3306 } });
       expect(condition(mr, "Synced")?.message).toBeUndefined(); // the page's spec matches the instance
       expect(mr?.metadata.finalizers ?? []).not.toContain(FINALIZER);
       expect(mr?.spec.forProvider.region).toBeUndefined(); // LateInitialize is not allowed
 
       await kubectlOk(["delete", `${RESOURCE}/reports`, "-n", env.ns, "--timeout=30s"]);
-      expect((await describeDirect(env.rds, "legacy-reports"))?.DBInstanceStatus).toBe("available");
+      expect((await describeDbInstance(env.rds, "legacy-reports"))?.DBInstanceStatus).toBe("available");
     } finally {
       await env.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: "legacy-reports", SkipFinalSnapshot: true }));
     }
@@ -310,7 +300,7 @@ describe("docs/concepts/management-policies.md, applied for real", () => {
     await expect.poll(() => readyAndSynced(env.ns, "ledger"), WAIT).toBe(true);
     expect((await getManaged(REF, env.ns, "ledger"))?.metadata.finalizers).toContain(FINALIZER);
     await kubectlOk(["delete", `${RESOURCE}/ledger`, "-n", env.ns, "--timeout=30s"]);
-    expect((await describeDirect(env.rds, "ledger"))?.DBInstanceStatus).toBe("available");
+    expect((await describeDbInstance(env.rds, "ledger"))?.DBInstanceStatus).toBe("available");
     const events = await eventsFor(env.ns, "ledger");
     expect(events.find((e) => e.reason === "OrphanedExternalResource")?.message).toBe('left "ledger" in the cloud (deletionPolicy Orphan)');
     await expect.poll(() => secretData(env.ns, "ledger-connection"), WAIT).toBeUndefined();

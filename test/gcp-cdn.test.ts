@@ -1,14 +1,11 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { protos } from "@google-cloud/compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { z } from "zod";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { cdn } from "../providers/gcp/cdn/index.ts";
 import { operationName } from "../providers/gcp/compute/api.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { applyExample, eventReasons, mutatingCalls as proxyMutatingCalls, operationsDuring, resourceOf, settledAndObserved } from "./harness/environment.ts";
 import { closeClients, computeClients, gcpEmulatorControl, orUndefined } from "./harness/gcp.ts";
 import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
 import type { GcpEnvironment } from "./harness/gcp-provider.ts";
@@ -376,9 +373,7 @@ describe("CDN (Cloud CDN with URL map, proxy and forwarding rule) on the GCP emu
       expect(await names(c.globalForwardingRules.list({ project }))).toEqual([`${name}-fr`]);
 
       await quiet(env, name);
-      env.proxy.resetStats();
-      await sleep(10 * 1_000 + 1_500);
-      const ops = env.proxy.stats().services.compute?.operations ?? {};
+      const ops = await operationsDuring(env.proxy, "compute", 10 * 1_000 + 1_500);
       expect(ops["backendBuckets.get"]?.requests ?? 0).toBeGreaterThanOrEqual(8); // it kept polling
       expect(mutatingCalls(env.proxy)).toEqual({});
     }, 180_000);
@@ -392,11 +387,7 @@ describe("CDN (Cloud CDN with URL map, proxy and forwarding rule) on the GCP emu
     afterAll(async () => env.close());
 
     it("examples/gcp/cdn.yaml becomes Ready as written (only its namespace and config reference swapped for the test's), with no perpetual diff", async () => {
-      const example = z
-        .looseObject({ metadata: z.looseObject({ name: z.string() }), spec: z.looseObject({ forProvider: z.record(z.string(), z.unknown()) }) })
-        .parse(parse(readFileSync(new URL("../examples/gcp/cdn.yaml", import.meta.url), "utf8")));
-      const name = example.metadata.name;
-      await kubectlOk(["apply", "-f", "-"], JSON.stringify({ ...example, metadata: { ...example.metadata, namespace: env.ns }, spec: { ...example.spec, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" } } }));
+      const name = await applyExample(env, "examples/gcp/cdn.yaml");
       await quiet(env, name);
       expect((await env.view(name))?.status?.atProvider?.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       env.proxy.resetStats();

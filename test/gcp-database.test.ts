@@ -8,7 +8,7 @@ import { Annotations, FINALIZER } from "../core/managed.ts";
 import { database } from "../providers/gcp/database/index.ts";
 import { GcpProviderConfigSpec } from "../providers/gcp/provider-config.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { applyExample, eventReasons, mutatingCalls as proxyMutatingCalls, operationsDuring, resourceOf, settledAndObserved } from "./harness/environment.ts";
 import { closeClients, gcpEmulatorControl, orUndefined, sqlClients, waitForSqlOperation } from "./harness/gcp.ts";
 import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
 import type { GcpEnvironment } from "./harness/gcp-provider.ts";
@@ -341,11 +341,7 @@ describe("Database (Cloud SQL instance) on the GCP emulator", () => {
     afterAll(async () => env.close());
 
     it("examples/gcp/database.yaml becomes Ready as written (only its namespace and config reference swapped for the test's); providerconfig.yaml is valid", async () => {
-      const example = z
-        .looseObject({ metadata: z.looseObject({ name: z.string() }), spec: z.looseObject({ forProvider: z.record(z.string(), z.unknown()) }) })
-        .parse(parse(readFileSync(new URL("../examples/gcp/database.yaml", import.meta.url), "utf8")));
-      const name = example.metadata.name;
-      await kubectlOk(["apply", "-f", "-"], JSON.stringify({ ...example, metadata: { ...example.metadata, namespace: env.ns }, spec: { ...example.spec, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" } } }));
+      const name = await applyExample(env, "examples/gcp/database.yaml");
       await quiet(env, name);
       const cloud = await env.get(name);
       expect(cloud?.settings).toMatchObject({
@@ -430,9 +426,7 @@ describe("Database (Cloud SQL instance) on the GCP emulator", () => {
       expect(instances.map((i) => i.name)).toEqual([name]); // exactly one, despite retries
 
       await quiet(env, name);
-      env.proxy.resetStats();
-      await sleep(10 * 1_000 + 1_500);
-      const ops = env.proxy.stats().services.sqladmin?.operations ?? {};
+      const ops = await operationsDuring(env.proxy, "sqladmin", 10 * 1_000 + 1_500);
       expect(ops["instances.get"]?.requests ?? 0).toBeGreaterThanOrEqual(8); // it kept polling
       expect(ops["instances.patch"]).toBeUndefined();
       expect(ops["instances.update"]).toBeUndefined();

@@ -1,12 +1,9 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { z } from "zod";
 import { Annotations, FINALIZER } from "../core/managed.ts";
 import { loadBalancer } from "../providers/gcp/loadbalancer/index.ts";
 import type { FaultConfigInput, FaultProxy } from "../sandbox/faultproxy/index.ts";
-import { eventReasons, mutatingCalls as proxyMutatingCalls, resourceOf, settledAndObserved } from "./harness/environment.ts";
+import { applyExample, eventReasons, mutatingCalls as proxyMutatingCalls, operationsDuring, resourceOf, settledAndObserved } from "./harness/environment.ts";
 import { closeClients, computeClients, gcpEmulatorControl, orUndefined } from "./harness/gcp.ts";
 import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
 import type { GcpEnvironment } from "./harness/gcp-provider.ts";
@@ -363,9 +360,7 @@ describe("LoadBalancer (global external Application Load Balancer) on the GCP em
       expect(addresses).toHaveLength(1);
 
       await quiet(env, name);
-      env.proxy.resetStats();
-      await sleep(10 * 1_000 + 1_500);
-      const ops = env.proxy.stats().services.compute?.operations ?? {};
+      const ops = await operationsDuring(env.proxy, "compute", 10 * 1_000 + 1_500);
       expect(ops["globalForwardingRules.get"]?.requests ?? 0).toBeGreaterThanOrEqual(8); // it kept polling
       expect(mutatingCalls(env.proxy)).toEqual({});
     }, 180_000);
@@ -379,11 +374,7 @@ describe("LoadBalancer (global external Application Load Balancer) on the GCP em
     afterAll(async () => env.close());
 
     it("examples/gcp/loadbalancer.yaml becomes Ready as written (only its namespace and config reference swapped), with no perpetual diff", async () => {
-      const example = z
-        .looseObject({ metadata: z.looseObject({ name: z.string() }), spec: z.looseObject({ forProvider: z.record(z.string(), z.unknown()) }) })
-        .parse(parse(readFileSync(new URL("../examples/gcp/loadbalancer.yaml", import.meta.url), "utf8")));
-      const name = example.metadata.name;
-      await kubectlOk(["apply", "-f", "-"], JSON.stringify({ ...example, metadata: { ...example.metadata, namespace: env.ns }, spec: { ...example.spec, providerConfigRef: { kind: "ProviderConfig", name: "default-gcp" } } }));
+      const name = await applyExample(env, "examples/gcp/loadbalancer.yaml");
       await quiet(env, name);
       const cloud = await chain(env, name, ["web", "api"]);
       expect(cloud.urlMap?.hostRules).toMatchObject([{ hosts: ["shop.example.com"], pathMatcher: "shop" }]);

@@ -1,3 +1,5 @@
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import type { DBInstance, RDSClient } from "@aws-sdk/client-rds";
 import { inject } from "vitest";
 
 /** Fixed credentials: moto accepts any, and SigV4 still runs end to end through the fault proxy. */
@@ -22,4 +24,14 @@ export function awsClientConfig(opts: AwsClientOptions): {
   const sandbox = inject("sandbox");
   const endpoint = opts.endpoint ?? (opts.direct ? sandbox.motoEndpoint : sandbox.awsEndpoint);
   return { region: opts.region, endpoint, credentials: testCredentials, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) };
+}
+
+/** An RDS DB instance as moto has it, or undefined when it does not exist. */
+export async function describeDbInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (err) {
+    if (err instanceof Error && err.name === "DBInstanceNotFoundFault") return undefined;
+    throw err;
+  }
 }

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
+import { parse } from "yaml";
+import { z } from "zod";
 import type { RegisteredKind } from "../../core/controller.ts";
 import type { Manager } from "../../core/manager.ts";
 import { seededRandom, startFaultProxy } from "../../sandbox/faultproxy/index.ts";
@@ -133,4 +137,24 @@ export async function settledAndObserved(
 export function mutatingCalls(proxy: FaultProxy, service: string, mutating: (operation: string) => boolean): Record<string, number> {
   const ops = proxy.stats().services[service]?.operations ?? {};
   return Object.fromEntries(Object.entries(ops).filter(([op]) => mutating(op)).map(([op, c]) => [op, c.requests]));
+}
+
+/** The operations of one service a proxy sees in the next `ms` (its stats reset first), e.g. over ten polls of an idle resource. */
+export async function operationsDuring(proxy: FaultProxy, service: string, ms: number): Promise<Record<string, { requests: number }>> {
+  proxy.resetStats();
+  await sleep(ms);
+  return proxy.stats().services[service]?.operations ?? {};
+}
+
+const ExampleShape = z.looseObject({ metadata: z.looseObject({ name: z.string() }), spec: z.looseObject({ forProvider: z.record(z.string(), z.unknown()) }) });
+
+/**
+ * Applies `file` (relative to the repository, e.g. `examples/gcp/cdn.yaml`) as written, but for
+ * where it lives: the environment's namespace and ProviderConfig. Returns its name.
+ */
+export async function applyExample(env: { readonly ns: string; readonly providerConfig: string }, file: string): Promise<string> {
+  const example = ExampleShape.parse(parse(readFileSync(new URL(`../../${file}`, import.meta.url), "utf8")));
+  const manifest = { ...example, metadata: { ...example.metadata, namespace: env.ns }, spec: { ...example.spec, providerConfigRef: { kind: "ProviderConfig", name: env.providerConfig } } };
+  await kubectlOk(["apply", "-f", "-"], JSON.stringify(manifest));
+  return example.metadata.name;
 }
