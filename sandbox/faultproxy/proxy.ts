@@ -3,6 +3,7 @@
 // upstream. The original Host header goes through untouched: SigV4 signs it.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import { AGENT_IDLE_MS, keepIdleConnections } from "../shared/keepalive.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
@@ -74,13 +75,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
   };
   // Keep-alive to the emulator: a benchmark should measure the emulator, not TCP handshakes.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: AGENT_IDLE_MS });
   const closing = new AbortController();
   const ctx: Context = { upstream, agent, engine, recorder, control, signal: closing.signal, maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY };
 
   const server = http.createServer((req, res) => {
     handle(ctx, req, res).catch((err: unknown) => failed(res, err));
   });
+  keepIdleConnections(server);
   await listen(server, options.port ?? 0, host);
   const { port } = addressOf(server);
   const urlHost = host.includes(":") ? `[${host}]` : host;

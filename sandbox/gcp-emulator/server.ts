@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepIdleConnections } from "../shared/keepalive.ts";
 import { JsonCodec, wantsIntEnums } from "./codec.ts";
 import { registerCompute } from "./compute/routes.ts";
 import { ComputeStore } from "./compute/store.ts";
@@ -103,6 +104,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
     handle(ctx, req, res).catch((err: unknown) => sendError(res, err));
     res.once("finish", () => record(ctx, req, res.statusCode));
   });
+  keepIdleConnections(server);
   await listen(server, options.port ?? 0, host);
   const port = portOf(server.address());
   const urlHost = host.includes(":") ? `[${host}]` : host;
