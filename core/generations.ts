@@ -8,8 +8,9 @@ export class Generations {
   // The generation whose status was last written. The informer's copy of our own status write can
   // lag; without this a cloud change right after an update would look like a spec edit.
   readonly #statusWritten = new Map<string, number>();
-  // The generation last seen matching the cloud. A provider may roll a spec edit out over several
-  // reconciles (a load-balancer chain, level by level); between steps it differs from the cloud.
+  // The generation last seen matching the cloud, or applied by an update that left no operation in
+  // flight. A provider may roll a spec edit out over several reconciles, each step an operation (a
+  // load-balancer chain, level by level); between steps it differs from the cloud.
   readonly #converged = new Map<string, number>();
 
   statusWritten(mr: Managed): void {

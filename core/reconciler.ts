@@ -210,6 +210,9 @@ export class ManagedReconciler {
     } catch (err) {
       return this.#fail(mr, EventReason.CannotUpdateExternalResource, "cannot update the cloud resource", err);
     }
+    // An update that left nothing in flight applied this generation whole; one that started an
+    // operation (a step of a longer rollout) has not, until observe finds the cloud in step.
+    if (!result.pendingOperation) this.#generations.converged(mr);
     if (result.connectionDetails) await this.#o.connection.publish(mr, result.connectionDetails);
     await this.#o.events.record(mr, "Normal", EventReason.UpdatedExternalResource, `updated ${fieldList(diff)}`);
     await this.#writeStatus(mr, [readyNow, synced("ReconcileSuccess")], {

@@ -384,13 +384,15 @@ describe("LoadBalancer (ELBv2) on moto", () => {
 
       await expect.poll(async () => (await tagsOf(env.elb, lbArn)).team, WAIT).toBe("web");
       await expect.poll(async () => (await describeTg(env.elb, targetGroupName(name, "web")))?.HealthCheckPath, WAIT).toBe("/healthz");
-      expect(await targetIds(env.elb, tgArn)).toEqual(["172.31.0.10:80", "172.31.0.11:80"]);
-      const listeners = await listenersOf(env.elb, lbArn);
-      expect(listeners.map((l) => l.Port).sort()).toEqual([80, 8080]);
-      expect(listeners.find((l) => l.Port === 80)?.DefaultActions?.[0]).toMatchObject({ Type: "forward", TargetGroupArn: tgArn });
+      // The drift may have arrived over several polls, so its corrections may too: wait for each.
+      await expect.poll(() => targetIds(env.elb, tgArn), WAIT).toEqual(["172.31.0.10:80", "172.31.0.11:80"]);
+      await expect.poll(async () => (await listenersOf(env.elb, lbArn)).map((l) => l.Port).sort(), WAIT).toEqual([80, 8080]);
+      await expect.poll(async () => (await listenersOf(env.elb, lbArn)).find((l) => l.Port === 80)?.DefaultActions?.[0], WAIT).toMatchObject({ Type: "forward", TargetGroupArn: tgArn });
       await expect.poll(async () => (await env.view(name))?.status?.drift?.corrected, WAIT).toBe(true);
-      const fields = (await env.view(name))?.status?.drift?.fields.map((f) => f.path);
-      expect(fields).toEqual(expect.arrayContaining(["tags", "targetGroups[web].healthCheck.path", "listeners[80].defaultAction"]));
+      // status.drift holds the last of those drifts: some of the fields, each one of the changes made.
+      const fields = (await env.view(name))?.status?.drift?.fields.map((f) => f.path) ?? [];
+      expect(fields.length).toBeGreaterThan(0);
+      for (const field of fields) expect(drifted.some((d) => field.startsWith(d)), field).toBe(true);
     } finally {
       await env.close();
     }
