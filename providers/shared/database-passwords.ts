@@ -1,5 +1,5 @@
 import { createHash, randomInt } from "node:crypto";
-import { errorClassOf } from "../../core/errors.ts";
+import { errorClassOf, ProviderError } from "../../core/errors.ts";
 import { allowed } from "../../core/policies.ts";
 import type { ConnectContext, Managed } from "../../core/provider.ts";
 
@@ -42,6 +42,41 @@ const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz2345
 
 export function generatePassword(length = 32): string {
   return Array.from({ length }, () => PASSWORD_ALPHABET.charAt(randomInt(PASSWORD_ALPHABET.length))).join("");
+}
+
+/** Where a kind takes its admin password from, for the error when there is none. */
+export interface PasswordSource {
+  /** "master" (RDS) or "admin" (Cloud SQL). */
+  readonly role: string;
+  /** The forProvider field referencing a password Secret. */
+  readonly secretRefField: string;
+  /** The error code reported when neither is set. */
+  readonly unsetCode: string;
+}
+
+/** A password for a create: generated when the connection Secret can keep it, else an error naming both ways to give one. */
+export function passwordForCreate(mr: Managed, secrets: DatabaseSecrets, source: PasswordSource): string {
+  if (secrets.desiredPassword !== undefined) return secrets.desiredPassword;
+  if (mr.spec.writeConnectionSecretToRef) return generatePassword();
+  throw new ProviderError(
+    "InvalidParameter",
+    `no ${source.role} password: set spec.forProvider.${source.secretRefField}, or spec.writeConnectionSecretToRef so that Terraplane can generate one and keep it there`,
+    { code: source.unsetCode },
+  );
+}
+
+/**
+ * Whether the referenced password must be sent to the cloud (a rotation), and the password the
+ * instance has as far as Terraplane knows: the new one is published only once it has been sent, so
+ * a failed update is retried instead of hidden behind an already-updated connection Secret.
+ */
+export function passwordState(secrets: DatabaseSecrets, ledger: PasswordLedger, key: string): { rotate: boolean; current: string | undefined } {
+  const { desiredPassword, publishedPassword } = secrets;
+  if (desiredPassword === undefined) return { rotate: false, current: publishedPassword };
+  const applied = ledger.matches(key, desiredPassword);
+  // Nothing to compare with (no connection Secret, no earlier set by this process): assume it holds.
+  const inSync = applied === true || (publishedPassword !== undefined ? publishedPassword === desiredPassword : applied === undefined);
+  return inSync ? { rotate: false, current: desiredPassword } : { rotate: true, current: publishedPassword };
 }
 
 /** A Configuration error (Secret or key missing) means "not there"; anything else is a real failure. */

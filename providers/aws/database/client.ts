@@ -1,5 +1,5 @@
-import { generatePassword, PasswordLedger } from "../../shared/database-passwords.ts";
-import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
+import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
@@ -72,9 +72,6 @@ export function sdkRdsApi(rds: RDSClient): RdsApi {
     },
   };
 }
-
-
-
 
 type Mr = Managed;
 
@@ -169,6 +166,8 @@ export interface DatabaseClientOptions {
 
 const sharedLedger = new PasswordLedger();
 
+const PASSWORD_SOURCE: PasswordSource = { role: "master", secretRefField: "masterPasswordSecretRef", unsetCode: "MasterPasswordUnset" };
+
 /** The diff entry for a password rotation: sensitive, so no value is ever shown. */
 const PASSWORD_DIFF: FieldDiff = { path: "masterPassword", desired: undefined, observed: undefined, sensitive: true };
 
@@ -202,7 +201,7 @@ export class DatabaseClient implements ExternalClient {
     checkImmutable(params, currentParameters(db), db, id);
 
     const observed = effectiveParameters(db);
-    const password = this.#password(mr);
+    const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? identifier(mr));
     const diff = [...diffParameters(params, observed), ...(password.rotate ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.region);
     const state = readiness(db.DBInstanceStatus);
@@ -223,7 +222,7 @@ export class DatabaseClient implements ExternalClient {
     const params = parameters(mr);
     const id = identifier(mr);
     checkIdentifier(id);
-    const password = this.#secrets.desiredPassword ?? this.#generated(mr);
+    const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
     let db: DBInstance | undefined;
     try {
       db = await this.#o.api.create(createInput(mr, params, id, password));
@@ -273,15 +272,6 @@ export class DatabaseClient implements ExternalClient {
     return {};
   }
 
-  #generated(mr: Mr): string {
-    if (mr.spec.writeConnectionSecretToRef) return generatePassword();
-    throw new ProviderError(
-      "InvalidParameter",
-      "no master password: set spec.forProvider.masterPasswordSecretRef, or spec.writeConnectionSecretToRef so that Terraplane can generate one and keep it there",
-      { code: "MasterPasswordUnset" },
-    );
-  }
-
   /** A create that found the instance already there: ours (an earlier attempt whose answer was lost) is fine; its password is set again, since the earlier one may differ. */
   async #adoptOwn(mr: Mr, id: string, password: string): Promise<DBInstance | undefined> {
     const db = await this.#o.api.describe(id);
@@ -296,20 +286,6 @@ export class DatabaseClient implements ExternalClient {
     const { set, remove } = tagChanges(desired, observed);
     if (remove.length > 0) await this.#o.api.removeTags(arn, remove);
     if (Object.keys(set).length > 0) await this.#o.api.addTags(arn, set);
-  }
-
-  /**
-   * Whether the referenced password must be sent to RDS (a rotation), and the password the instance
-   * has as far as Terraplane knows: the new one is published only once it has been sent, so a failed
-   * update is retried instead of hidden behind an already-updated connection Secret.
-   */
-  #password(mr: Mr): { rotate: boolean; current: string | undefined } {
-    const { desiredPassword, publishedPassword } = this.#secrets;
-    if (desiredPassword === undefined) return { rotate: false, current: publishedPassword };
-    const applied = this.#ledger.matches(mr.metadata.uid ?? identifier(mr), desiredPassword);
-    // Nothing to compare with (no connection Secret, no earlier set by this process): assume it holds.
-    const inSync = applied === true || (publishedPassword !== undefined ? publishedPassword === desiredPassword : applied === undefined);
-    return inSync ? { rotate: false, current: desiredPassword } : { rotate: true, current: publishedPassword };
   }
 
   #details(params: DatabaseParameters, db: DBInstance | undefined, password: string | undefined): Record<string, string> {

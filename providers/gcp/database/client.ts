@@ -1,5 +1,5 @@
-import { generatePassword, PasswordLedger } from "../../shared/database-passwords.ts";
-import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
+import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
 import { protos, v1 as sql } from "@google-cloud/sql";
 import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
@@ -89,10 +89,9 @@ export function sdkSqlApi(session: GcpSession): SqlApi {
   };
 }
 
-
-
 const sharedLedger = new PasswordLedger();
 
+const PASSWORD_SOURCE: PasswordSource = { role: "admin", secretRefField: "adminPasswordSecretRef", unsetCode: "AdminPasswordUnset" };
 
 type Mr = Managed;
 
@@ -233,7 +232,7 @@ export class DatabaseClient implements ExternalClient {
     if (!ownedBy(mr, inst) && externalName(mr) === undefined) throw notOwned(name);
     const observed = observedParameters(inst);
     checkImmutable(params, observed, name);
-    const password = this.#password(mr);
+    const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? instanceName(mr));
     const diff = [...diffParameters(params, observed), ...(password.rotate ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.defaultRegion);
     const stateName = enumName(inst.state, STATE_NAMES);
@@ -280,7 +279,7 @@ export class DatabaseClient implements ExternalClient {
   async create(mr: Mr): Promise<CreateResult> {
     const params = parameters(mr);
     const name = instanceName(mr);
-    const password = this.#secrets.desiredPassword ?? this.#generated(mr);
+    const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
     const region = params.region ?? this.#o.defaultRegion;
     let op: Operation;
     try {
@@ -336,15 +335,6 @@ export class DatabaseClient implements ExternalClient {
     return this.#o.api.patch(this.#o.project, name, { settings: { deletionProtectionEnabled: { value: false }, ...(version !== undefined ? { settingsVersion: { value: version } } : {}) } });
   }
 
-  #generated(mr: Mr): string {
-    if (mr.spec.writeConnectionSecretToRef) return generatePassword();
-    throw new ProviderError(
-      "InvalidParameter",
-      "no admin password: set spec.forProvider.adminPasswordSecretRef, or spec.writeConnectionSecretToRef so that Terraplane can generate one and keep it there",
-      { code: "AdminPasswordUnset" },
-    );
-  }
-
   /** An insert that found the instance already there: ours (an earlier attempt whose answer was lost) is fine; its password is set again. */
   async #adoptOwn(mr: Mr, name: string, params: DatabaseParameters, password: string): Promise<CreateResult> {
     const inst = await this.#o.api.get(this.#o.project, name);
@@ -356,16 +346,6 @@ export class DatabaseClient implements ExternalClient {
     const op = await this.#o.api.setPassword(this.#o.project, name, adminUser(engineOf(params.databaseVersion)), password);
     this.#ledger.set(mr.metadata.uid ?? name, password);
     return { externalName: name, connectionDetails: this.#details(params, inst, password), pendingOperation: pending(op, "update") };
-  }
-
-  /** Whether the referenced password must be sent (a rotation), and the password the instance has as far as Terraplane knows. */
-  #password(mr: Mr): { rotate: boolean; current: string | undefined } {
-    const { desiredPassword, publishedPassword } = this.#secrets;
-    if (desiredPassword === undefined) return { rotate: false, current: publishedPassword };
-    const applied = this.#ledger.matches(mr.metadata.uid ?? instanceName(mr), desiredPassword);
-    // Nothing to compare with (no connection Secret, no earlier set by this process): assume it holds.
-    const inSync = applied === true || (publishedPassword !== undefined ? publishedPassword === desiredPassword : applied === undefined);
-    return inSync ? { rotate: false, current: desiredPassword } : { rotate: true, current: publishedPassword };
   }
 
   #details(params: DatabaseParameters, inst: Instance | undefined, password: string | undefined): Record<string, string> {
