@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { isFaultConfigError, parseFaultConfig } from "./faults.ts";
 import { startFaultProxy } from "./proxy.ts";
 import { seededRandom } from "./random.ts";
+import { closeOnSignals } from "../shared/signals.ts";
 
 const USAGE = "usage: main.ts --upstream http://127.0.0.1:PORT [--port 0] [--host 127.0.0.1] [--seed N] [--faults FILE.json]";
 
@@ -44,20 +45,7 @@ async function main(): Promise<void> {
     random: seed === undefined ? undefined : seededRandom(seed),
     faults,
   });
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    proxy.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  closeOnSignals(() => proxy.close());
   process.stdout.write(`${JSON.stringify({ ready: true, url: proxy.url })}\n`);
 }
 

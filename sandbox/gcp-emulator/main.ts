@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_OPERATION_DELAY_MS, MAX_OPERATION_DELAY_MS } from "./config.ts";
 import { startGcpEmulator } from "./server.ts";
+import { closeOnSignals } from "../shared/signals.ts";
 
 const USAGE = "usage: main.ts [--port 0] [--host 127.0.0.1] [--operation-delay-ms 300]";
 
@@ -34,20 +35,7 @@ async function main(): Promise<void> {
     integer("TERRAPLANE_GCP_EMULATOR_OPERATION_DELAY_MS", process.env.TERRAPLANE_GCP_EMULATOR_OPERATION_DELAY_MS, MAX_OPERATION_DELAY_MS) ??
     DEFAULT_OPERATION_DELAY_MS;
   const emulator = await startGcpEmulator({ port: integer("--port", values.port, 65535), host: values.host, operationDelayMs: delay });
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    emulator.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  closeOnSignals(() => emulator.close());
   process.stdout.write(`${JSON.stringify({ ready: true, url: emulator.url, operationDelayMs: delay })}\n`);
 }
 
