@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { KindController } from "./controller.ts";
-import type { RegisteredKind } from "./controller.ts";
+import type { RegisteredKind } from "./provider.ts";
 import { startHealthServer } from "./health-server.ts";
 import { KubeConnectionPublisher } from "./kube/connection-secret.ts";
 import { KubeEventRecorder } from "./kube/events.ts";

@@ -6,7 +6,7 @@ import type { EventRecorder } from "./kube/events.ts";
 import type { ManagedWriter, MetadataPatch } from "./kube/managed-client.ts";
 import { nopLogger } from "./log.ts";
 import { Annotations, FINALIZER } from "./managed.ts";
-import type { ExternalClient, Managed, Observation } from "./provider.ts";
+import type { ExistingObservation, ExternalClient, Managed, Observation } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 import type { Outcome } from "./reconciler.ts";
 
@@ -17,10 +17,7 @@ function harness(opts: { observation?: Observation; observeError?: Error; create
     async patchMetadata(mr: Managed, patch: MetadataPatch, o: { precondition: boolean }) {
       if (opts.writeError) throw opts.writeError;
       log.push(`meta${o.precondition ? "!" : ""}:${JSON.stringify(patch)}`);
-      return {
-        ...mr,
-        metadata: { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] },
-      };
+      return { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] };
     },
     async patchForProvider(mr, fields) {
       log.push(`lateinit:${JSON.stringify(fields)}`);
@@ -31,12 +28,12 @@ function harness(opts: { observation?: Observation; observeError?: Error; create
     },
   };
   const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
-  const connection: ConnectionPublisher = { publish: async () => void log.push("secret") };
+  const connection: ConnectionPublisher = { publish: async () => void log.push("secret"), forget: () => undefined, size: 0 };
   const external: ExternalClient = {
     async observe() {
       log.push("observe");
       if (opts.observeError) throw opts.observeError;
-      return opts.observation ?? { exists: false, upToDate: false };
+      return opts.observation ?? { exists: false };
     },
     async create() {
       log.push("create");
@@ -90,7 +87,7 @@ function mr(overrides: { annotations?: Record<string, string>; finalizers?: stri
   };
 }
 
-const available = (o: Partial<Observation> = {}): Observation => ({ exists: true, upToDate: true, ready: "Available", ...o });
+const available = (o: Partial<ExistingObservation> = {}): Observation => ({ exists: true, diff: [], ready: "Available", ...o });
 const conflict = new ApiException(409, "Conflict", "{}", {});
 const pending = { [Annotations.createPending]: "2026-11-21T11:00:00.000Z" };
 
@@ -157,13 +154,13 @@ const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; 
   },
   "records drift and corrects it": {
     reason: "the spec did not change since the last sync, so the cloud moved",
-    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    h: { observation: available({ diff: [{ path: "size", desired: 1, observed: 2 }] }) },
     mr: mr({ finalizers: [FINALIZER] }),
     want: { outcome: "requeue", log: ["observe", "event:Warning:DriftDetected", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
   },
   "a spec edit is an update, not drift": {
     reason: "generation is ahead of observedGeneration",
-    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    h: { observation: available({ diff: [{ path: "size", desired: 1, observed: 2 }] }) },
     mr: mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 1 }),
     want: { outcome: "requeue", log: ["observe", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
   },
