@@ -21,6 +21,6 @@ describe("diffFields", () => {
   });
 
   it("reports nothing when the whole object is unset", () => {
-    expect(diffFields("backup", ["enabled"], undefined, { enabled: true })).toEqual([]);
+    expect(diffFields<{ enabled: boolean }>("backup", ["enabled"], undefined, { enabled: true })).toEqual([]);
   });
 });

@@ -13,9 +13,14 @@ export class CycleError extends Error {
 }
 
 export class UnknownDependencyError extends Error {
-  constructor(readonly node: string, readonly dependency: string) {
+  readonly node: string;
+  readonly dependency: string;
+
+  constructor(node: string, dependency: string) {
     super(`"${node}" depends on "${dependency}", which does not exist`);
     this.name = "UnknownDependencyError";
+    this.node = node;
+    this.dependency = dependency;
   }
 }
 
