@@ -142,6 +142,12 @@ export interface ExternalNamePolicy {
    * False when the name is chosen up front (metadata.name or the annotation).
    */
   readonly assignedByCloud: boolean;
+  /**
+   * True when create carries a client token derived from the object (CloudFront's CallerReference, a
+   * request id), so a repeated create finds or makes exactly one resource: a create whose outcome is
+   * unknown is simply tried again, and no person is asked to step in.
+   */
+  readonly idempotentCreate?: boolean;
 }
 
 /**

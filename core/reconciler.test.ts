@@ -16,6 +16,7 @@ interface HarnessOptions {
   observeError?: Error;
   createError?: Error;
   assignedByCloud?: boolean;
+  idempotentCreate?: boolean;
   writeError?: Error;
   /** Replaces observe entirely (a hung cloud, a changing answer). */
   observe?: () => Promise<Observation>;
@@ -66,7 +67,7 @@ function harness(opts: HarnessOptions = {}) {
   };
   const reconciler = new ManagedReconciler({
     connector: { connect: async () => external },
-    externalName: { assignedByCloud: opts.assignedByCloud ?? false },
+    externalName: { assignedByCloud: opts.assignedByCloud ?? false, idempotentCreate: opts.idempotentCreate ?? false },
     writer,
     events,
     connection,
@@ -144,6 +145,22 @@ const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; wa
     h: { assignedByCloud: true },
     mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
     want: { outcome: "error", log: ["observe", "event:Warning:CreateOutcomeUnknown", 'status:["Ready=Unavailable","Synced=ReconcileError"]'] },
+  },
+  "retries a create whose outcome is unknown when create is idempotent by a client token": {
+    reason: "the same token finds the earlier attempt's resource or makes exactly one (CloudFront's CallerReference)",
+    h: { assignedByCloud: true, idempotentCreate: true },
+    mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
+    want: {
+      outcome: "requeue",
+      log: [
+        "observe",
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        "create",
+        `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
+        "event:Normal:CreatedExternalResource",
+        'status:["Ready=Creating","Synced=ReconcileSuccess"]',
+      ],
+    },
   },
   "re-creates after an unknown outcome when the name is deterministic": {
     reason: "a duplicate is impossible: the cloud would answer AlreadyExists",

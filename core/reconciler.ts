@@ -130,7 +130,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
   /** The cloud resource does not exist: create it, unless policies or an unknown earlier create forbid it. */
   async #missing(mr: Managed<F, A>, external: ExternalClient<F, A>, signal: AbortSignal): Promise<Outcome> {
-    if (createOutcomeUnknown(mr) && this.#o.externalName.assignedByCloud && !externalName(mr)) {
+    if (createOutcomeUnknown(mr) && this.#cannotRetryCreate() && !externalName(mr)) {
       const message =
         `a create was started (${Annotations.createPending}) but its outcome was never recorded, and the cloud assigns this resource's identifier, ` +
         `so Terraplane cannot tell whether it exists. Find it in the cloud and set the ${Annotations.externalName} annotation to adopt it, ` +
@@ -328,6 +328,11 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     await this.#o.events.record(mr, "Warning", reason, message);
     await this.#writeStatus(mr, [synced("ReconcileError", message)]);
     return isTerminal(err) ? { type: "error", terminal: true, afterMs: this.#poll(mr) } : { type: "error", terminal: false };
+  }
+
+  /** Only a kind with neither a chosen name nor an idempotency token cannot repeat a create whose outcome is unknown. */
+  #cannotRetryCreate(): boolean {
+    return this.#o.externalName.assignedByCloud && !this.#o.externalName.idempotentCreate;
   }
 
   /** The object after a metadata write: the same spec and status, the metadata as written. */
