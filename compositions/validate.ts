@@ -2,7 +2,7 @@ import { Environment } from "@marcbachmann/cel-js";
 import type { ParseResult } from "@marcbachmann/cel-js";
 import type { StructuralSchema } from "../core/crd/structural.ts";
 import { ENV_OPTIONS, isRecord, toCel } from "./cel-types.ts";
-import { joinPath } from "./template.ts";
+import { joinPath, parseReferences } from "./template.ts";
 
 // Validates a JSON value against a structural schema the way the API server would: types, unknown
 // fields, required fields, enums, patterns, bounds, and the schema's CEL rules (x-kubernetes-
@@ -29,7 +29,7 @@ export function validateValue(value: unknown, schema: StructuralSchema, path: st
     return typeof value === "string" || Number.isInteger(value) ? [] : [{ path, message: `must be an integer or a string, got ${describe(value)}` }];
   }
   const problems = typeProblems(value, schema, path, opts);
-  if (problems.length === 0 && !(opts.onTemplate && hasTemplate(value))) problems.push(...ruleProblems(value, schema, path));
+  if (problems.length === 0) problems.push(...ruleProblems(value, schema, path, opts.onTemplate !== undefined && hasTemplate(value)));
   return problems;
 }
 
@@ -119,8 +119,9 @@ function compile(rule: string): ParseResult | undefined {
   return compiled.get(rule);
 }
 
-function ruleProblems(value: unknown, schema: StructuralSchema, path: string): SchemaProblem[] {
-  const rules = (schema["x-kubernetes-validations"] ?? []).filter((r) => !/\boldSelf\b/.test(r.rule));
+/** With `partial` (the value holds templates), only rules that read literal fields are evaluated. */
+function ruleProblems(value: unknown, schema: StructuralSchema, path: string, partial: boolean): SchemaProblem[] {
+  const rules = (schema["x-kubernetes-validations"] ?? []).filter((r) => !/\boldSelf\b/.test(r.rule) && (!partial || readsOnlyLiterals(r.rule, value)));
   if (rules.length === 0) return [];
   const self = toCel(withDefaults(value, schema), schema);
   const problems: SchemaProblem[] = [];
@@ -153,6 +154,25 @@ export function withDefaults(value: unknown, schema: StructuralSchema | undefine
   }
   return out;
 }
+
+function readsOnlyLiterals(rule: string, value: unknown): boolean {
+  let refs;
+  try {
+    refs = parseReferences(rule, SELF);
+  } catch {
+    return false;
+  }
+  return refs.every((ref) => {
+    let current: unknown = value;
+    for (const key of ref.path) {
+      if (!isRecord(current)) return !hasTemplate(current);
+      current = current[key];
+    }
+    return !hasTemplate(current);
+  });
+}
+
+const SELF: ReadonlySet<string> = new Set(["self"]);
 
 function hasTemplate(value: unknown): boolean {
   if (typeof value === "string") return value.includes("${");
