@@ -8,6 +8,8 @@ const commands: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import("./inspect-commands.ts")).statusCommand(),
   explain: async () => (await import("./inspect-commands.ts")).explainCommand(),
   sandbox: async () => (await import("./sandbox.ts")).sandboxCommand(),
+  composition: async () => (await import("./composition.ts")).compositionCommand(),
+  render: async () => (await import("./composition.ts")).renderCommand(),
 };
 
 const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();
