@@ -277,6 +277,18 @@ describe("delete", () => {
   });
 });
 
+describe("per-object state", () => {
+  it("the passwords set by 1,000 creates are all freed when the connector forgets the objects", async () => {
+    const ledger = new PasswordLedger();
+    const connector = databaseConnector(ledger);
+    const uids = Array.from({ length: 1_000 }, (_, i) => `uid-${i}`);
+    for (const uid of uids) await client(new FakeRds(), {}, ledger).create(mr({}, { uid }));
+    expect(ledger.size).toBe(1_000);
+    for (const uid of uids) connector.forget?.(uid);
+    expect(ledger.size).toBe(0);
+  });
+});
+
 describe("generatePassword", () => {
   it("makes distinct passwords RDS accepts", () => {
     const passwords = new Set(Array.from({ length: 100 }, () => generatePassword()));
