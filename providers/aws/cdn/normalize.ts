@@ -219,7 +219,7 @@ const loggingMatches: Equality<LoggingSpec> = (desired, observed) => {
  * distribution (Terraplane's own are ignored), or undefined when tags are not managed.
  */
 export function diffCdn(desired: CdnParameters, observed: ObservedCdn, observedTags?: Readonly<Record<string, string>>): FieldDiff[] {
-  return [
+  const diff = [
     ...diffOrigins(desired.origins, observed.origins),
     ...diffBehavior(desired.defaultCacheBehavior, observed.defaultCacheBehavior),
     ...diffField("aliases", desired.aliases === undefined ? undefined : sorted(desired.aliases.map((a) => a.toLowerCase())), observed.aliases ?? []),
@@ -230,6 +230,8 @@ export function diffCdn(desired: CdnParameters, observed: ObservedCdn, observedT
     ...diffField("logging", desired.logging, observed.logging, loggingMatches),
     ...(observedTags !== undefined ? diffField("tags", desired.tags, userTags(observedTags)) : []),
   ];
+  // What the distribution lacks is reported as null, as it always was.
+  return diff.map((d) => ({ ...d, observed: d.observed ?? null }));
 }
 
 // ---------------------------------------------------------------------------------------------
