@@ -110,6 +110,8 @@ const BY_NAME: Readonly<Record<string, ErrorClass>> = {
   InvalidClientTokenId: "AccessDenied",
   SignatureDoesNotMatch: "AccessDenied",
   ExpiredToken: "AccessDenied",
+  // The SDK's name for a request stopped by its abortSignal (the reconcile's deadline or shutdown): try again later.
+  AbortError: "Transient",
 };
 
 interface SdkErrorLike {
@@ -156,9 +158,4 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>): Pro
   } catch (err) {
     throw toProviderError(operation, err);
   }
-}
-
-/** True for NotFound, so observe can report exists=false. */
-export function isAwsNotFound(err: unknown): boolean {
-  return classifyAwsError(err) === "NotFound";
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, NodeHttpHandlerOptions } from "@smithy/types";
 import { z } from "zod";
 import { ProviderError } from "../../core/errors.ts";
 import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
@@ -14,7 +14,20 @@ export interface AwsClientConfig {
   /** One retry layer: the SDK's standard strategy retries throttling and transient errors; the core backs off on the rest. */
   readonly retryMode: "standard";
   readonly maxAttempts: number;
+  /** The backstop under the reconcile's signal: no request can hang past these, even one sent without a signal. */
+  readonly requestHandler: NodeHttpHandlerOptions;
 }
+
+/** Every resource's forProvider may name its region; the ProviderConfig's is the default. */
+export interface Regional {
+  readonly region?: string | undefined;
+}
+
+/**
+ * Per-request limits for every SDK client. requestTimeout only warns unless throwOnRequestTimeout
+ * is set; with it the request fails as a TimeoutError (Transient) the SDK may retry.
+ */
+export const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const satisfies NodeHttpHandlerOptions;
 
 /**
  * One account + region + credentials: hands out SDK clients, cached so their connection pools and
@@ -39,35 +52,38 @@ export class AwsSession {
 
 const MAX_SESSIONS = 256;
 const SDK_MAX_ATTEMPTS = 5;
-const Forprovider = z.object({ region: z.string().optional() }).loose();
+
+/** Builds one reconcile's external client on the cached session; `ctx.signal` goes to every SDK call it makes. */
+export type MakeClient<F, A> = (session: AwsSession, mr: Managed<F, A>, ctx: ConnectContext) => ExternalClient<F, A> | Promise<ExternalClient<F, A>>;
 
 /**
  * The AWS Connector: resolves the resource's ProviderConfig and credentials into a cached session
- * (never one per reconcile), then builds the kind's external client on it.
+ * (never one per reconcile), then builds the kind's external client on it. Sessions are keyed by
+ * account, region and credentials, never by object, so nothing here outlives a deleted object.
  */
-export function awsConnector<F, A>(makeClient: (session: AwsSession, mr: Managed<F, A>) => ExternalClient<F, A>): Connector<F, A> {
+export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>): Connector<F, A> {
   const sessions = new Map<string, AwsSession>();
   return {
     async connect(mr, ctx) {
-      const resolved = await resolveConfig(mr, ctx);
+      const resolved = await resolveConfig(mr, mr.spec.forProvider.region, ctx);
       let session = sessions.get(resolved.key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
         session = new AwsSession(resolved.config);
         sessions.set(resolved.key, session);
       }
-      return makeClient(session, mr);
+      return makeClient(session, mr, ctx);
     },
   };
 }
 
-async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig }> {
+async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig }> {
   const pc = await ctx.providerConfig(mr);
   const parsed = AwsProviderConfigSpec.safeParse(pc.spec);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
   if (!parsed.success) throw new ProviderError("Configuration", `${pcName} is invalid: ${z.prettifyError(parsed.error)}`);
   const spec = parsed.data;
-  const region = Forprovider.parse(mr.spec.forProvider).region ?? spec.region;
+  const region = forProviderRegion ?? spec.region;
   if (!region) throw new ProviderError("Configuration", `no region: set spec.forProvider.region or spec.region in ${pcName}`);
 
   const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? ""];
@@ -94,6 +110,6 @@ async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: s
     : base;
   return {
     key: identity.join("\0"),
-    config: { region, credentials, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), retryMode: "standard", maxAttempts: SDK_MAX_ATTEMPTS },
+    config: { region, credentials, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), retryMode: "standard", maxAttempts: SDK_MAX_ATTEMPTS, requestHandler: SDK_TIMEOUTS },
   };
 }

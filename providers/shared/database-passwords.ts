@@ -17,11 +17,23 @@ export interface DatabaseSecrets {
 /**
  * Which admin password this process last set on each instance, as a salted digest (never the
  * password), so a rotation is sent once even while the connection Secret read is still cached.
+ * Keyed by the managed object's uid: the owning connector calls `forget` when the object is deleted.
  */
 export class PasswordLedger {
   readonly #digests = new Map<string, string>();
 
+  /** How many objects have an entry (for leak checks). */
+  get size(): number {
+    return this.#digests.size;
+  }
+
+  /** The object is gone from the cluster: drop its entry. */
+  forget(uid: string): void {
+    this.#digests.delete(uid);
+  }
+
   set(uid: string, password: string): void {
+    // A backstop only: entries are freed per object by forget.
     if (this.#digests.size >= 10_000) this.#digests.clear();
     this.#digests.set(uid, digest(uid, password));
   }

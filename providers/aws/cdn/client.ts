@@ -11,14 +11,12 @@ import {
 } from "@aws-sdk/client-cloudfront";
 import type { CloudFrontClient, Distribution, DistributionConfig, DistributionSummary } from "@aws-sdk/client-cloudfront";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
 import { createOutcomeUnknown, externalName } from "../../../core/policies.ts";
 import type { DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness } from "../../../core/provider.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap, userTags } from "../tags.ts";
 import { cloudFrontCall, errorCode } from "./errors.ts";
 import { applyDesired, diffCdn, fromDistributionConfig, lateInit, skeletonConfig } from "./normalize.ts";
-import { CdnParameters } from "./schema.ts";
-import type { CdnObservation } from "./schema.ts";
+import type { CdnObservation, CdnParameters } from "./schema.ts";
 
 // The CDN's ExternalClient: one CloudFront distribution per object, named by the id CloudFront
 // assigns. Every call is one SDK request or a short fixed sequence of them (the SDK retries each);
@@ -30,18 +28,19 @@ export const MESSAGES = {
   deleting: "deleting the disabled distribution",
 } as const;
 
-/** An observation that may also name a distribution found by its ownership tag (after a create whose outcome was lost). */
-export type CdnObservationResult = Observation<CdnObservation> & { readonly externalName?: string };
+type Cdn = Managed<CdnParameters, CdnObservation>;
+
+/** The cached CloudFront SDK client and this reconcile's request options (its signal): every request goes with both. */
+interface CloudFront {
+  readonly client: CloudFrontClient;
+  readonly opts: { readonly abortSignal: AbortSignal };
+}
 
 /** CloudFront's idempotency token for our create: the same for every retry of this object's create. */
 export function callerReference(mr: Managed): string {
   const uid = mr.metadata.uid;
   if (!uid) throw new ProviderError("Configuration", `CDN ${mr.metadata.namespace}/${mr.metadata.name} has no uid yet`);
   return `terraplane-${uid}`;
-}
-
-function params(mr: Managed): CdnParameters {
-  return CdnParameters.parse(mr.spec.forProvider);
 }
 
 function requireId(mr: Managed): string {
@@ -57,9 +56,9 @@ interface Read {
 }
 
 /** GetDistribution, or undefined when it does not exist. */
-async function getDistribution(cf: CloudFrontClient, id: string): Promise<Read | undefined> {
+async function getDistribution(cf: CloudFront, id: string): Promise<Read | undefined> {
   try {
-    const out = await cloudFrontCall("cloudfront:GetDistribution", () => cf.send(new GetDistributionCommand({ Id: id })));
+    const out = await cloudFrontCall("cloudfront:GetDistribution", () => cf.client.send(new GetDistributionCommand({ Id: id }), cf.opts));
     const d = out.Distribution;
     if (!d?.Id || !d.ARN || !d.DistributionConfig) throw new ProviderError("Unknown", `cloudfront:GetDistribution returned no distribution for ${id}`);
     return { distribution: { ...d, Id: d.Id, ARN: d.ARN, DistributionConfig: d.DistributionConfig }, etag: out.ETag ?? "" };
@@ -69,8 +68,8 @@ async function getDistribution(cf: CloudFrontClient, id: string): Promise<Read |
   }
 }
 
-async function listTags(cf: CloudFrontClient, arn: string): Promise<Record<string, string>> {
-  const out = await cloudFrontCall("cloudfront:ListTagsForResource", () => cf.send(new ListTagsForResourceCommand({ Resource: arn })));
+async function listTags(cf: CloudFront, arn: string): Promise<Record<string, string>> {
+  const out = await cloudFrontCall("cloudfront:ListTagsForResource", () => cf.client.send(new ListTagsForResourceCommand({ Resource: arn }), cf.opts));
   return tagsToMap(out.Tags?.Items);
 }
 
@@ -85,10 +84,10 @@ function likelyFirst(items: readonly DistributionSummary[], desired: CdnParamete
  * The distribution tagged with this object's uid, if any: ListDistributions, then the tags of each
  * (likeliest first). Only used after a create whose outcome was lost, never on a normal poll.
  */
-export async function findOwned(cf: CloudFrontClient, mr: Managed, desired: CdnParameters): Promise<string | undefined> {
+async function findOwned(cf: CloudFront, mr: Managed, desired: CdnParameters): Promise<string | undefined> {
   let marker: string | undefined;
   do {
-    const page = await cloudFrontCall("cloudfront:ListDistributions", () => cf.send(new ListDistributionsCommand({ ...(marker ? { Marker: marker } : {}) })));
+    const page = await cloudFrontCall("cloudfront:ListDistributions", () => cf.client.send(new ListDistributionsCommand({ ...(marker ? { Marker: marker } : {}) }), cf.opts));
     for (const s of likelyFirst(page.DistributionList?.Items ?? [], desired)) {
       if (s.ARN && s.Id && ownedBy(mr, await listTags(cf, s.ARN))) return s.Id;
     }
@@ -109,8 +108,9 @@ function atProviderOf(d: Read["distribution"]): CdnObservation {
   };
 }
 
-function pendingDelete(mr: Managed, id: string): OperationRef {
-  return mr.status?.pendingOperation ?? { id, action: "delete" };
+/** The disable-then-delete in flight, named by the distribution (the core keeps when it started). */
+function pendingDelete(id: string): OperationRef {
+  return { id, action: "delete" };
 }
 
 /** What readiness is decided from: the distribution's id, Status and Enabled. */
@@ -127,14 +127,14 @@ export interface DistributionState {
 export function readinessOf(mr: Managed, d: DistributionState): { ready: Readiness; message?: string; pendingOperation?: OperationRef } {
   const deployed = d.Status === "Deployed";
   if (mr.metadata.deletionTimestamp && d.DistributionConfig.Enabled === false) {
-    if (!deployed) return { ready: "Deleting", message: MESSAGES.disabling, pendingOperation: pendingDelete(mr, d.Id) };
+    if (!deployed) return { ready: "Deleting", message: MESSAGES.disabling, pendingOperation: pendingDelete(d.Id) };
     if (mr.status?.pendingOperation) return { ready: "Deleting", message: MESSAGES.deleting };
   }
   return deployed ? { ready: "Available" } : { ready: "Creating", message: MESSAGES.deploying };
 }
 
 /** Where to look: the external name, or (only after a create whose outcome was lost) our ownership tag. */
-async function locate(cf: CloudFrontClient, mr: Managed, desired: CdnParameters): Promise<{ id: string; discovered: boolean } | undefined> {
+async function locate(cf: CloudFront, mr: Managed, desired: CdnParameters): Promise<{ id: string; discovered: boolean } | undefined> {
   const name = externalName(mr);
   if (name) return { id: name, discovered: false };
   if (!createOutcomeUnknown(mr)) return undefined;
@@ -142,8 +142,8 @@ async function locate(cf: CloudFrontClient, mr: Managed, desired: CdnParameters)
   return found ? { id: found, discovered: true } : undefined;
 }
 
-async function observe(cf: CloudFrontClient, mr: Managed): Promise<CdnObservationResult> {
-  const desired = params(mr);
+async function observe(cf: CloudFront, mr: Cdn): Promise<Observation<CdnObservation>> {
+  const desired = mr.spec.forProvider;
   const where = await locate(cf, mr, desired);
   const read = where ? await getDistribution(cf, where.id) : undefined;
   if (!where || !read) return { exists: false };
@@ -164,14 +164,14 @@ async function observe(cf: CloudFrontClient, mr: Managed): Promise<CdnObservatio
   };
 }
 
-async function create(cf: CloudFrontClient, mr: Managed): Promise<{ externalName: string }> {
-  const desired = params(mr);
+async function create(cf: CloudFront, mr: Cdn): Promise<{ externalName: string }> {
+  const desired = mr.spec.forProvider;
   const ref = callerReference(mr);
   const config = applyDesired(skeletonConfig(ref), desired);
   const Tags = { Items: mapToTags({ ...desired.tags, ...ownerTags(mr) }) };
   try {
     const out = await cloudFrontCall("cloudfront:CreateDistribution and cloudfront:TagResource", () =>
-      cf.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags } })),
+      cf.client.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags } }), cf.opts),
     );
     if (!out.Distribution?.Id) throw new ProviderError("Unknown", "cloudfront:CreateDistribution returned no distribution id");
     return { externalName: out.Distribution.Id };
@@ -188,24 +188,24 @@ async function create(cf: CloudFrontClient, mr: Managed): Promise<{ externalName
 }
 
 /** GetDistributionConfig → desired laid over it → UpdateDistribution with IfMatch = the ETag just read. Returns the ARN. */
-async function updateConfig(cf: CloudFrontClient, id: string, desired: CdnParameters): Promise<string | undefined> {
-  const current = await cloudFrontCall("cloudfront:GetDistributionConfig", () => cf.send(new GetDistributionConfigCommand({ Id: id })));
+async function updateConfig(cf: CloudFront, id: string, desired: CdnParameters): Promise<string | undefined> {
+  const current = await cloudFrontCall("cloudfront:GetDistributionConfig", () => cf.client.send(new GetDistributionConfigCommand({ Id: id }), cf.opts));
   if (!current.DistributionConfig) throw new ProviderError("Unknown", `cloudfront:GetDistributionConfig returned no config for ${id}`);
   const next = applyDesired(current.DistributionConfig, desired);
-  const out = await cloudFrontCall("cloudfront:UpdateDistribution", () => cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: next })));
+  const out = await cloudFrontCall("cloudfront:UpdateDistribution", () => cf.client.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: next }), cf.opts));
   return out.Distribution?.ARN;
 }
 
 /** The user's tags made to match, read fresh; Terraplane's ownership tags are never touched. */
-async function updateTags(cf: CloudFrontClient, arn: string, desired: Readonly<Record<string, string>>): Promise<void> {
+async function updateTags(cf: CloudFront, arn: string, desired: Readonly<Record<string, string>>): Promise<void> {
   const { set, remove } = tagChanges(desired, userTags(await listTags(cf, arn)));
-  if (Object.keys(set).length > 0) await cloudFrontCall("cloudfront:TagResource", () => cf.send(new TagResourceCommand({ Resource: arn, Tags: { Items: mapToTags(set) } })));
-  if (remove.length > 0) await cloudFrontCall("cloudfront:UntagResource", () => cf.send(new UntagResourceCommand({ Resource: arn, TagKeys: { Items: remove } })));
+  if (Object.keys(set).length > 0) await cloudFrontCall("cloudfront:TagResource", () => cf.client.send(new TagResourceCommand({ Resource: arn, Tags: { Items: mapToTags(set) } }), cf.opts));
+  if (remove.length > 0) await cloudFrontCall("cloudfront:UntagResource", () => cf.client.send(new UntagResourceCommand({ Resource: arn, TagKeys: { Items: remove } }), cf.opts));
 }
 
-async function update(cf: CloudFrontClient, mr: Managed, diff: readonly FieldDiff[]): Promise<void> {
+async function update(cf: CloudFront, mr: Cdn, diff: readonly FieldDiff[]): Promise<void> {
   const id = requireId(mr);
-  const desired = params(mr);
+  const desired = mr.spec.forProvider;
   const arn = diff.some((d) => d.path !== "tags") ? await updateConfig(cf, id, desired) : undefined;
   if (desired.tags === undefined || !diff.some((d) => d.path === "tags")) return;
   const read = arn ? undefined : await getDistribution(cf, id);
@@ -219,27 +219,28 @@ async function update(cf: CloudFrontClient, mr: Managed, diff: readonly FieldDif
  * (UpdateDistribution with IfMatch), let it deploy (observe reports Deleting with a pending
  * operation), then DeleteDistribution with IfMatch = the ETag just read.
  */
-async function remove(cf: CloudFrontClient, mr: Managed): Promise<DeleteResult> {
+async function remove(cf: CloudFront, mr: Cdn): Promise<DeleteResult> {
   const id = externalName(mr);
   const read = id ? await getDistribution(cf, id) : undefined;
   if (!id || !read) return {};
   const { distribution: d, etag } = read;
   if (d.DistributionConfig.Enabled !== false) {
     const config: DistributionConfig = { ...d.DistributionConfig, Enabled: false };
-    await cloudFrontCall("cloudfront:UpdateDistribution", () => cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: etag, DistributionConfig: config })));
-    return { pendingOperation: pendingDelete(mr, id) };
+    await cloudFrontCall("cloudfront:UpdateDistribution", () => cf.client.send(new UpdateDistributionCommand({ Id: id, IfMatch: etag, DistributionConfig: config }), cf.opts));
+    return { pendingOperation: pendingDelete(id) };
   }
-  if (d.Status !== "Deployed") return { pendingOperation: pendingDelete(mr, id) };
+  if (d.Status !== "Deployed") return { pendingOperation: pendingDelete(id) };
   try {
-    await cloudFrontCall("cloudfront:DeleteDistribution", () => cf.send(new DeleteDistributionCommand({ Id: id, IfMatch: etag })));
+    await cloudFrontCall("cloudfront:DeleteDistribution", () => cf.client.send(new DeleteDistributionCommand({ Id: id, IfMatch: etag }), cf.opts));
   } catch (err) {
     if (errorClassOf(err) !== "NotFound") throw err;
   }
   return {};
 }
 
-/** The CDN's external client on one cached CloudFront SDK client. */
-export function cdnClient(cf: CloudFrontClient): ExternalClient {
+/** One reconcile's CDN client on the cached CloudFront SDK client: every request carries that reconcile's signal. */
+export function cdnClient(client: CloudFrontClient, signal: AbortSignal): ExternalClient<CdnParameters, CdnObservation> {
+  const cf: CloudFront = { client, opts: { abortSignal: signal } };
   return {
     observe: (mr) => observe(cf, mr),
     create: (mr) => create(cf, mr),

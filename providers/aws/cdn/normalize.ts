@@ -9,6 +9,8 @@ import type {
   ViewerCertificate,
 } from "@aws-sdk/client-cloudfront";
 import type { z } from "zod";
+import { diffField, diffFields, sameSet } from "../../../core/diff.ts";
+import type { Equality } from "../../../core/diff.ts";
 import type { FieldDiff } from "../../../core/provider.ts";
 import { userTags } from "../tags.ts";
 import { CdnParameters } from "./schema.ts";
@@ -134,78 +136,64 @@ export function fromDistributionConfig(c: DistributionConfig): ObservedCdn {
 // ---------------------------------------------------------------------------------------------
 // diff: only what the user set
 
-/** Collects field differences under one path prefix. */
-class Differ {
-  readonly out: FieldDiff[] = [];
+const sameHost: Equality<string> = (a, b) => a.toLowerCase() === b?.toLowerCase();
 
-  /** Compares when `desired` is set; `equal` defaults to deep equality. */
-  field<T>(path: string, desired: T | undefined, observed: T | undefined, equal: (a: T, b: T | undefined) => boolean = isDeepStrictEqual): void {
-    if (desired === undefined) return;
-    if (!equal(desired, observed)) this.out.push({ path, desired, observed: observed ?? null });
-  }
-
-  /** Compares two lists as sets. */
-  set(path: string, desired: readonly string[] | undefined, observed: readonly string[] | undefined): void {
-    this.field(path, desired === undefined ? undefined : sorted(desired), sorted(observed));
-  }
+/** A list compared as a set: both sides reported sorted. */
+function diffSet(path: string, desired: readonly string[] | undefined, observed: readonly string[] | undefined): FieldDiff[] {
+  return diffField(path, desired === undefined ? undefined : sorted(desired), sorted(observed), sameSet);
 }
 
-const sameHost = (a: string, b: string | undefined): boolean => a.toLowerCase() === b?.toLowerCase();
-
-function diffCustom(d: Differ, path: string, desired: NonNullable<OriginSpec["custom"]>, observed: OriginSpec["custom"]): void {
-  if (!observed) {
-    d.field(`${path}.custom`, desired, undefined);
-    return;
-  }
-  d.field(`${path}.custom.httpPort`, desired.httpPort, observed.httpPort);
-  d.field(`${path}.custom.httpsPort`, desired.httpsPort, observed.httpsPort);
-  d.field(`${path}.custom.originProtocolPolicy`, desired.originProtocolPolicy, observed.originProtocolPolicy);
-  d.set(`${path}.custom.originSslProtocols`, desired.originSslProtocols, observed.originSslProtocols);
+function diffCustom(path: string, desired: NonNullable<OriginSpec["custom"]>, observed: OriginSpec["custom"]): FieldDiff[] {
+  if (!observed) return diffField(`${path}.custom`, desired, undefined);
+  return [
+    ...diffFields(`${path}.custom`, ["httpPort", "httpsPort", "originProtocolPolicy"], desired, observed),
+    ...diffSet(`${path}.custom.originSslProtocols`, desired.originSslProtocols, observed.originSslProtocols),
+  ];
 }
 
-function diffS3(d: Differ, path: string, desired: NonNullable<OriginSpec["s3"]>, observed: OriginSpec["s3"]): void {
-  if (!observed) {
-    d.field(`${path}.s3`, desired, undefined);
-    return;
-  }
+function diffS3(path: string, desired: NonNullable<OriginSpec["s3"]>, observed: OriginSpec["s3"]): FieldDiff[] {
+  if (!observed) return diffField(`${path}.s3`, desired, undefined);
   // "" and unset both mean "no origin access identity".
-  d.field(`${path}.s3.originAccessIdentity`, desired.originAccessIdentity === undefined ? undefined : (nonEmpty(desired.originAccessIdentity) ?? null), nonEmpty(observed.originAccessIdentity) ?? null);
+  return diffField(`${path}.s3.originAccessIdentity`, desired.originAccessIdentity === undefined ? undefined : (nonEmpty(desired.originAccessIdentity) ?? null), nonEmpty(observed.originAccessIdentity) ?? null);
 }
 
-function diffOrigin(d: Differ, desired: OriginSpec, observed: OriginSpec): void {
+function diffOrigin(desired: OriginSpec, observed: OriginSpec): FieldDiff[] {
   const path = `origins[${desired.id}]`;
-  d.field(`${path}.domainName`, desired.domainName, observed.domainName, sameHost);
-  d.field(`${path}.originPath`, desired.originPath, observed.originPath);
-  if (desired.custom) diffCustom(d, path, desired.custom, observed.custom);
-  if (desired.s3) diffS3(d, path, desired.s3, observed.s3);
+  return [
+    ...diffField(`${path}.domainName`, desired.domainName, observed.domainName, sameHost),
+    ...diffField(`${path}.originPath`, desired.originPath, observed.originPath),
+    ...(desired.custom ? diffCustom(path, desired.custom, observed.custom) : []),
+    ...(desired.s3 ? diffS3(path, desired.s3, observed.s3) : []),
+  ];
 }
 
-function diffOrigins(d: Differ, desired: readonly OriginSpec[], observed: readonly OriginSpec[]): void {
+/** Origins by id: each desired one compared with the cloud's of that id; one missing on either side is one diff at its id. */
+function diffOrigins(desired: readonly OriginSpec[], observed: readonly OriginSpec[]): FieldDiff[] {
   const byId = new Map(observed.map((o) => [o.id, o]));
-  for (const o of desired) {
-    const seen = byId.get(o.id);
-    if (seen) diffOrigin(d, o, seen);
-    else d.out.push({ path: `origins[${o.id}]`, desired: o, observed: null });
-  }
   const wanted = new Set(desired.map((o) => o.id));
-  for (const o of observed) if (!wanted.has(o.id)) d.out.push({ path: `origins[${o.id}]`, desired: null, observed: o });
+  return [
+    ...desired.flatMap((o) => {
+      const seen = byId.get(o.id);
+      return seen ? diffOrigin(o, seen) : [{ path: `origins[${o.id}]`, desired: o, observed: null }];
+    }),
+    ...observed.filter((o) => !wanted.has(o.id)).map((o) => ({ path: `origins[${o.id}]`, desired: null, observed: o })),
+  ];
 }
 
-function diffBehavior(d: Differ, desired: CacheBehaviorSpec, observed: CacheBehaviorSpec): void {
+function diffBehavior(desired: CacheBehaviorSpec, observed: CacheBehaviorSpec): FieldDiff[] {
   const p = "defaultCacheBehavior";
-  d.field(`${p}.targetOriginId`, desired.targetOriginId, observed.targetOriginId);
-  d.field(`${p}.viewerProtocolPolicy`, desired.viewerProtocolPolicy, observed.viewerProtocolPolicy);
-  d.set(`${p}.allowedMethods`, desired.allowedMethods, observed.allowedMethods);
-  d.set(`${p}.cachedMethods`, desired.cachedMethods, observed.cachedMethods);
-  d.field(`${p}.compress`, desired.compress, observed.compress);
-  d.field(`${p}.cachePolicyId`, desired.cachePolicyId ?? (desired.ttl ? null : undefined), observed.cachePolicyId ?? null);
-  if (!desired.ttl) return;
-  d.field(`${p}.ttl.minTtl`, desired.ttl.minTtl, observed.ttl?.minTtl);
-  d.field(`${p}.ttl.defaultTtl`, desired.ttl.defaultTtl, observed.ttl?.defaultTtl);
-  d.field(`${p}.ttl.maxTtl`, desired.ttl.maxTtl, observed.ttl?.maxTtl);
+  return [
+    ...diffFields(p, ["targetOriginId", "viewerProtocolPolicy"], desired, observed),
+    ...diffSet(`${p}.allowedMethods`, desired.allowedMethods, observed.allowedMethods),
+    ...diffSet(`${p}.cachedMethods`, desired.cachedMethods, observed.cachedMethods),
+    ...diffField(`${p}.compress`, desired.compress, observed.compress),
+    // A cache policy and the legacy TTLs exclude each other: asking for TTLs means "no cache policy".
+    ...diffField(`${p}.cachePolicyId`, desired.cachePolicyId ?? (desired.ttl ? null : undefined), observed.cachePolicyId ?? null),
+    ...diffFields(`${p}.ttl`, ["minTtl", "defaultTtl", "maxTtl"], desired.ttl, observed.ttl),
+  ];
 }
 
-function certificateMatches(desired: ViewerCertificateSpec, observed: ViewerCertificateSpec | undefined): boolean {
+const certificateMatches: Equality<ViewerCertificateSpec> = (desired, observed) => {
   if (desired.cloudFrontDefaultCertificate) return observed?.cloudFrontDefaultCertificate === true;
   if (!observed) return false;
   return (
@@ -213,9 +201,9 @@ function certificateMatches(desired: ViewerCertificateSpec, observed: ViewerCert
     (desired.sslSupportMethod === undefined || desired.sslSupportMethod === observed.sslSupportMethod) &&
     (desired.minimumProtocolVersion === undefined || desired.minimumProtocolVersion === observed.minimumProtocolVersion)
   );
-}
+};
 
-function loggingMatches(desired: LoggingSpec, observed: LoggingSpec | undefined): boolean {
+const loggingMatches: Equality<LoggingSpec> = (desired, observed) => {
   if (desired.enabled === false) return observed?.enabled === false;
   return (
     observed?.enabled === true &&
@@ -223,7 +211,7 @@ function loggingMatches(desired: LoggingSpec, observed: LoggingSpec | undefined)
     (desired.prefix === undefined || (nonEmpty(desired.prefix) ?? "") === (observed.prefix ?? "")) &&
     (desired.includeCookies === undefined || desired.includeCookies === observed.includeCookies)
   );
-}
+};
 
 /**
  * The fields where the cloud differs from forProvider, after normalisation. Unset optional fields
@@ -231,17 +219,19 @@ function loggingMatches(desired: LoggingSpec, observed: LoggingSpec | undefined)
  * distribution (Terraplane's own are ignored), or undefined when tags are not managed.
  */
 export function diffCdn(desired: CdnParameters, observed: ObservedCdn, observedTags?: Readonly<Record<string, string>>): FieldDiff[] {
-  const d = new Differ();
-  diffOrigins(d, desired.origins, observed.origins);
-  diffBehavior(d, desired.defaultCacheBehavior, observed.defaultCacheBehavior);
-  d.field("aliases", desired.aliases === undefined ? undefined : sorted(desired.aliases.map((a) => a.toLowerCase())), observed.aliases ?? []);
-  d.field("viewerCertificate", desired.viewerCertificate, observed.viewerCertificate, certificateMatches);
-  d.field("priceClass", desired.priceClass, observed.priceClass);
-  d.field("enabled", desired.enabled, observed.enabled);
-  d.field("comment", desired.comment, observed.comment);
-  d.field("logging", desired.logging, observed.logging, loggingMatches);
-  if (observedTags !== undefined) d.field("tags", desired.tags, userTags(observedTags));
-  return d.out;
+  const diff = [
+    ...diffOrigins(desired.origins, observed.origins),
+    ...diffBehavior(desired.defaultCacheBehavior, observed.defaultCacheBehavior),
+    ...diffField("aliases", desired.aliases === undefined ? undefined : sorted(desired.aliases.map((a) => a.toLowerCase())), observed.aliases ?? []),
+    ...diffField("viewerCertificate", desired.viewerCertificate, observed.viewerCertificate, certificateMatches),
+    ...diffField<string>("priceClass", desired.priceClass, observed.priceClass),
+    ...diffField("enabled", desired.enabled, observed.enabled),
+    ...diffField("comment", desired.comment, observed.comment),
+    ...diffField("logging", desired.logging, observed.logging, loggingMatches),
+    ...(observedTags !== undefined ? diffField("tags", desired.tags, userTags(observedTags)) : []),
+  ];
+  // What the distribution lacks is reported as null, as it always was.
+  return diff.map((d) => ({ ...d, observed: d.observed ?? null }));
 }
 
 // ---------------------------------------------------------------------------------------------

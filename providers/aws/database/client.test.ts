@@ -1,11 +1,17 @@
+import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { RDSClient } from "@aws-sdk/client-rds";
 import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, ModifyDBInstanceMessage } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
-import type { Managed } from "../../../core/provider.ts";
-import { DatabaseClient, generatePassword, PasswordLedger, sdkRdsApi } from "./client.ts";
-import type { DatabaseSecrets, RdsApi } from "./client.ts";
+import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
+import { generatePassword, PasswordLedger } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
+import { DatabaseClient, sdkRdsApi } from "./client.ts";
+import type { RdsApi } from "./client.ts";
+import { databaseConnector } from "./index.ts";
+import { DatabaseParameters } from "./schema.ts";
+import type { DatabaseObservation } from "./schema.ts";
 
 // The client against a fake RdsApi: which calls each operation makes, and with what.
 
@@ -78,13 +84,16 @@ function instance(overrides: Partial<DBInstance> = {}): DBInstance {
   };
 }
 
-function mr(forProvider: Record<string, unknown> = {}, extra: { annotations?: Record<string, string>; connectionSecret?: boolean; pendingOperation?: { id: string; action: string; startedAt: string } } = {}): Managed {
+type Database = Managed<DatabaseParameters, DatabaseObservation>;
+
+/** A Database as the core hands it over: forProvider already parsed by the kind's schema. */
+function mr(forProvider: Record<string, unknown> = {}, extra: { annotations?: Record<string, string>; connectionSecret?: boolean; pendingOperation?: { id: string; action: string; startedAt: string }; uid?: string } = {}): Database {
   return {
     apiVersion: "aws.terraplane.dev/v1alpha1",
     kind: "Database",
-    metadata: { name: "orders", namespace: "team", uid: UID, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    metadata: { name: "orders", namespace: "team", uid: extra.uid ?? UID, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
     spec: {
-      forProvider: { engine: "postgres", instanceClass: "db.t3.micro", allocatedStorage: 20, masterUsername: "app", skipFinalSnapshot: true, ...forProvider },
+      forProvider: DatabaseParameters.parse({ engine: "postgres", instanceClass: "db.t3.micro", allocatedStorage: 20, masterUsername: "app", skipFinalSnapshot: true, ...forProvider }),
       managementPolicies: ["*"],
       providerConfigRef: { kind: "ClusterProviderConfig", name: "default" },
       ...(extra.connectionSecret === false ? {} : { writeConnectionSecretToRef: { name: "orders-conn" } }),
@@ -95,6 +104,12 @@ function mr(forProvider: Record<string, unknown> = {}, extra: { annotations?: Re
 
 function client(api: FakeRds, secrets: DatabaseSecrets = {}, ledger = new PasswordLedger()): DatabaseClient {
   return new DatabaseClient({ api, region: "eu-west-2", secrets, ledger });
+}
+
+/** The observation of an instance that exists (fails the test otherwise). */
+function existing<A>(obs: Observation<A>): ExistingObservation<A> {
+  assert(obs.exists, "expected the DB instance to exist");
+  return obs;
 }
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
@@ -110,12 +125,12 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 describe("observe", () => {
   it("reports a missing instance as not existing", async () => {
     const obs = await client(new FakeRds()).observe(mr());
-    expect(obs).toEqual({ exists: false, upToDate: false });
+    expect(obs).toEqual({ exists: false });
   });
 
   it("reports an instance of ours with atProvider, connection details and late-initialised fields", async () => {
-    const obs = await client(new FakeRds(instance()), { desiredPassword: "pw-1", publishedPassword: "pw-1" }).observe(mr({ tags: { team: "orders" } }));
-    expect(obs).toMatchObject({ exists: true, upToDate: true, ready: "Available", atProvider: { status: "available", engineVersion: "16.3" } });
+    const obs = existing(await client(new FakeRds(instance()), { desiredPassword: "pw-1", publishedPassword: "pw-1" }).observe(mr({ tags: { team: "orders" } })));
+    expect(obs).toMatchObject({ exists: true, diff: [], ready: "Available", atProvider: { status: "available", engineVersion: "16.3" } });
     expect(obs.lateInitialized).toMatchObject({ region: "eu-west-2", engineVersion: "16", port: 5432 });
     expect(obs.connectionDetails).toEqual({ username: "app", engine: "postgres", host: "orders.abc.rds.amazonaws.com", port: "5432", password: "pw-1", uri: "postgres://app:pw-1@orders.abc.rds.amazonaws.com:5432/postgres" });
     expect(obs.message).toBeUndefined();
@@ -137,13 +152,13 @@ describe("observe", () => {
     expect(err.message).toContain('engine is "postgres" but the instance runs "mysql"');
   });
 
-  it("while RDS is modifying: reports a pending operation (no update is sent) with a start time that stays put", async () => {
+  it("while RDS is modifying: reports a pending operation (no update is sent) under an id that stays put, so the core keeps its start time", async () => {
     const api = new FakeRds(instance({ DBInstanceStatus: "modifying" }));
-    const first = await client(api).observe(mr({ instanceClass: "db.t3.small" }));
-    expect(first).toMatchObject({ ready: "Unavailable", message: "the DB instance is modifying", upToDate: false, pendingOperation: { id: "rds:modifying", action: "update" } });
-    const startedAt = first.pendingOperation?.startedAt ?? "";
-    const again = await client(api).observe(mr({ instanceClass: "db.t3.small" }, { pendingOperation: { id: "rds:modifying", action: "update", startedAt } }));
-    expect(again.pendingOperation?.startedAt).toBe(startedAt);
+    const first = existing(await client(api).observe(mr({ instanceClass: "db.t3.small" })));
+    expect(first).toMatchObject({ ready: "Unavailable", message: "the DB instance is modifying", diff: [{ path: "instanceClass" }] });
+    expect(first.pendingOperation).toEqual({ id: "rds:modifying", action: "update" });
+    const again = existing(await client(api).observe(mr({ instanceClass: "db.t3.small" }, { pendingOperation: { id: "rds:modifying", action: "update", startedAt: "2025-01-01T00:00:00.000Z" } })));
+    expect(again.pendingOperation).toEqual(first.pendingOperation);
   });
 
   const passwordCases: Record<string, { reason: string; secrets: DatabaseSecrets; ledger?: string; wantDiff: boolean; wantPublished: string | undefined }> = {
@@ -158,7 +173,7 @@ describe("observe", () => {
     it(`password: ${name}`, async () => {
       const passwords = new PasswordLedger();
       if (ledger) passwords.set(UID, ledger);
-      const obs = await client(new FakeRds(instance()), secrets, passwords).observe(mr());
+      const obs = existing(await client(new FakeRds(instance()), secrets, passwords).observe(mr()));
       expect(obs.diff, reason).toEqual(wantDiff ? [{ path: "masterPassword", desired: undefined, observed: undefined, sensitive: true }] : []);
       expect(obs.connectionDetails?.password, reason).toBe(wantPublished);
     });
@@ -183,7 +198,7 @@ describe("create", () => {
     expect(api.creates[0]?.MasterUserPassword).toBe("from-secret");
   });
 
-  const invalid: Record<string, { reason: string; resource: Managed; want: string }> = {
+  const invalid: Record<string, { reason: string; resource: Database; want: string }> = {
     "no password anywhere": { reason: "a generated password needs a connection Secret to live in", resource: mr({}, { connectionSecret: false }), want: "no master password" },
     "bad identifier": { reason: "RDS identifiers have no dots", resource: mr({}, { annotations: { "terraplane.dev/external-name": "orders.v2" } }), want: "cannot be an RDS DB instance identifier" },
   };
@@ -218,8 +233,8 @@ describe("update", () => {
     const api = new FakeRds(instance({ TagList: [...OWNER_TAGS, { Key: "team", Value: "orders" }, { Key: "stray", Value: "x" }] }));
     const c = client(api);
     const resource = mr({ instanceClass: "db.t3.small", backupRetentionPeriod: 1, applyImmediately: true, tags: { team: "payments" } });
-    const obs = await c.observe(resource);
-    await c.update(resource, obs.diff ?? []);
+    const obs = existing(await c.observe(resource));
+    await c.update(resource, obs.diff);
     expect(api.ops()).toEqual(["describe", "modify", "removeTags", "addTags"]); // observe's read is reused
     expect(api.inputs("modify")[0]).toEqual({ DBInstanceIdentifier: "orders", ApplyImmediately: true, DBInstanceClass: "db.t3.small" });
     expect(api.inputs("removeTags")[0]).toEqual({ arn: "arn:aws:rds:eu-west-2:123456789012:db:orders", keys: ["stray"] });
@@ -262,6 +277,18 @@ describe("delete", () => {
   });
 });
 
+describe("per-object state", () => {
+  it("the passwords set by 1,000 creates are all freed when the connector forgets the objects", async () => {
+    const ledger = new PasswordLedger();
+    const connector = databaseConnector(ledger);
+    const uids = Array.from({ length: 1_000 }, (_, i) => `uid-${i}`);
+    for (const uid of uids) await client(new FakeRds(), {}, ledger).create(mr({}, { uid }));
+    expect(ledger.size).toBe(1_000);
+    for (const uid of uids) connector.forget?.(uid);
+    expect(ledger.size).toBe(0);
+  });
+});
+
 describe("generatePassword", () => {
   it("makes distinct passwords RDS accepts", () => {
     const passwords = new Set(Array.from({ length: 100 }, () => generatePassword()));
@@ -294,7 +321,7 @@ describe("sdkRdsApi: errors classified by the SDK's error name and status", () =
   };
   for (const [name, { status, code, want, message }] of Object.entries(cases)) {
     it(name, async () => {
-      const err = await failure(sdkRdsApi(answering(status, code)).create(create));
+      const err = await failure(sdkRdsApi(answering(status, code), new AbortController().signal).create(create));
       expect(err.errorClass).toBe(want);
       expect(err.code).toBe(code);
       if (message) expect(err.message).toBe(message);
@@ -303,7 +330,7 @@ describe("sdkRdsApi: errors classified by the SDK's error name and status", () =
   }
 
   it("a missing instance is undefined for describe, and nothing to do for delete", async () => {
-    const api = sdkRdsApi(answering(404, "DBInstanceNotFound"));
+    const api = sdkRdsApi(answering(404, "DBInstanceNotFound"), new AbortController().signal);
     expect(await api.describe("orders")).toBeUndefined();
     await expect(api.delete({ DBInstanceIdentifier: "orders", SkipFinalSnapshot: true })).resolves.toBeUndefined();
   });

@@ -1,5 +1,5 @@
-import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
-import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
+import { passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets, PasswordLedger, PasswordSource } from "../../shared/database-passwords.ts";
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
@@ -9,17 +9,14 @@ import {
   RemoveTagsFromResourceCommand,
 } from "@aws-sdk/client-rds";
 import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, ModifyDBInstanceMessage, RDSClient } from "@aws-sdk/client-rds";
-import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { awsCall } from "../errors.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap } from "../tags.ts";
 import { atProviderOf, connectionDetails, currentParameters, diffParameters, effectiveParameters, lateInitialize, modifyFields, readiness } from "./normalize.ts";
 import type { ObservedParameters } from "./normalize.ts";
-import { DatabaseParameters } from "./schema.ts";
-import type { DatabaseObservation } from "./schema.ts";
+import type { DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
 // The Database's ExternalClient: one RDS DB instance, found by its identifier (the external name,
 // metadata.name by default). observe only reads; create, update and delete each make the fewest
@@ -39,12 +36,16 @@ export interface RdsApi {
 
 const isNotFound = (err: unknown): boolean => errorClassOf(err) === "NotFound";
 
-/** RdsApi over the SDK client (cached per account/region by the session; the SDK alone retries). */
-export function sdkRdsApi(rds: RDSClient): RdsApi {
+/**
+ * RdsApi over the SDK client (cached per account/region by the session; the SDK alone retries),
+ * built per reconcile: every request carries that reconcile's signal.
+ */
+export function sdkRdsApi(rds: RDSClient, signal: AbortSignal): RdsApi {
+  const opts = { abortSignal: signal };
   return {
     async describe(id) {
       try {
-        const out = await awsCall("rds:DescribeDBInstances", () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
+        const out = await awsCall("rds:DescribeDBInstances", () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }), opts));
         return out.DBInstances?.[0];
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -52,20 +53,20 @@ export function sdkRdsApi(rds: RDSClient): RdsApi {
       }
     },
     async create(input) {
-      return (await awsCall("rds:CreateDBInstance", () => rds.send(new CreateDBInstanceCommand(input)))).DBInstance;
+      return (await awsCall("rds:CreateDBInstance", () => rds.send(new CreateDBInstanceCommand(input), opts))).DBInstance;
     },
     async modify(input) {
-      return (await awsCall("rds:ModifyDBInstance", () => rds.send(new ModifyDBInstanceCommand(input)))).DBInstance;
+      return (await awsCall("rds:ModifyDBInstance", () => rds.send(new ModifyDBInstanceCommand(input), opts))).DBInstance;
     },
     async addTags(arn, tags) {
-      await awsCall("rds:AddTagsToResource", () => rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: mapToTags(tags) })));
+      await awsCall("rds:AddTagsToResource", () => rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: mapToTags(tags) }), opts));
     },
     async removeTags(arn, keys) {
-      await awsCall("rds:RemoveTagsFromResource", () => rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [...keys] })));
+      await awsCall("rds:RemoveTagsFromResource", () => rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [...keys] }), opts));
     },
     async delete(input) {
       try {
-        await awsCall("rds:DeleteDBInstance", () => rds.send(new DeleteDBInstanceCommand(input)));
+        await awsCall("rds:DeleteDBInstance", () => rds.send(new DeleteDBInstanceCommand(input), opts));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -73,13 +74,7 @@ export function sdkRdsApi(rds: RDSClient): RdsApi {
   };
 }
 
-type Mr = Managed;
-
-export function parameters(mr: Mr): DatabaseParameters {
-  const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<DatabaseParameters, DatabaseObservation>;
 
 /** The DB instance identifier: the external name, else metadata.name. */
 export function identifier(mr: Mr): string {
@@ -159,10 +154,9 @@ export interface DatabaseClientOptions {
   /** The session's region: where the instance is, and what an unset forProvider.region is filled with. */
   readonly region: string;
   readonly secrets?: DatabaseSecrets;
-  readonly ledger?: PasswordLedger;
+  /** The connector's: it outlives this reconcile's client and is freed per object by Connector.forget. */
+  readonly ledger: PasswordLedger;
 }
-
-const sharedLedger = new PasswordLedger();
 
 const PASSWORD_SOURCE: PasswordSource = { role: "master", secretRefField: "masterPasswordSecretRef", unsetCode: "MasterPasswordUnset" };
 
@@ -170,19 +164,14 @@ const PASSWORD_SOURCE: PasswordSource = { role: "master", secretRefField: "maste
 const PASSWORD_DIFF: FieldDiff = { path: "masterPassword", desired: undefined, observed: undefined, sensitive: true };
 
 /** One reconcile's client: observe remembers the instance it saw, so update and delete need no second read. */
-export class DatabaseClient implements ExternalClient {
+export class DatabaseClient implements ExternalClient<DatabaseParameters, DatabaseObservation> {
   readonly #o: DatabaseClientOptions;
   readonly #ledger: PasswordLedger;
   #seen: DBInstance | undefined;
 
   constructor(options: DatabaseClientOptions) {
     this.#o = options;
-    this.#ledger = options.ledger ?? sharedLedger;
-  }
-
-  /** The same client with this reconcile's secrets. */
-  withSecrets(secrets: DatabaseSecrets): DatabaseClient {
-    return new DatabaseClient({ ...this.#o, secrets, ledger: this.#ledger });
+    this.#ledger = options.ledger;
   }
 
   get #secrets(): DatabaseSecrets {
@@ -190,7 +179,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async observe(mr: Mr): Promise<Observation<DatabaseObservation>> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const id = identifier(mr);
     const db = await this.#o.api.describe(id);
     if (!db) return { exists: false };
@@ -216,7 +205,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async create(mr: Mr): Promise<CreateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const id = identifier(mr);
     checkIdentifier(id);
     const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
@@ -232,7 +221,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const id = identifier(mr);
     const db = this.#seen ?? (await this.#o.api.describe(id));
     if (!db) throw new ProviderError("NotFound", `DB instance "${id}" disappeared before it could be updated`);
@@ -250,7 +239,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async delete(mr: Mr): Promise<DeleteResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const id = identifier(mr);
     const db = this.#seen ?? (await this.#o.api.describe(id));
     if (!db) return {};
@@ -296,6 +285,3 @@ export class DatabaseClient implements ExternalClient {
     });
   }
 }
-
-export { generatePassword, PasswordLedger };
-export type { DatabaseSecrets };

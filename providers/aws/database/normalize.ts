@@ -1,5 +1,6 @@
-import { isDeepStrictEqual } from "node:util";
 import type { DBInstance, ModifyDBInstanceMessage } from "@aws-sdk/client-rds";
+import { diffField, diffFields, sameSet } from "../../../core/diff.ts";
+import type { Equalities } from "../../../core/diff.ts";
 import type { FieldDiff, Readiness } from "../../../core/provider.ts";
 import { tagsToMap, userTags } from "../tags.ts";
 import { StorageType } from "./schema.ts";
@@ -169,37 +170,29 @@ export function versionSatisfies(engine: Engine, desired: string, observed: stri
 // ---------------------------------------------------------------------------------------------
 // Diff
 
-type Comparator = (desired: DatabaseParameters, observed: ObservedParameters) => boolean;
-
-const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
-  isDeepStrictEqual([...(a ?? [])].sort(), [...(b ?? [])].sort());
-
-/** Per-field equality after normalisation, for fields whose plain equality is wrong. */
-const COMPARATORS: Partial<Record<MutableField, Comparator>> = {
-  engineVersion: (d, o) => d.engineVersion === undefined || versionSatisfies(d.engine, d.engineVersion, o.engineVersion),
-  instanceClass: (d, o) => d.instanceClass.toLowerCase() === o.instanceClass,
-  // Storage only grows: more than asked for (autoscaling, or grown by hand) is not a difference.
-  allocatedStorage: (d, o) => o.allocatedStorage !== undefined && o.allocatedStorage >= d.allocatedStorage,
-  maxAllocatedStorage: (d, o) => (d.maxAllocatedStorage ?? 0) === (o.maxAllocatedStorage ?? 0),
-  dbSubnetGroupName: (d, o) => lower(d.dbSubnetGroupName) === o.dbSubnetGroupName,
-  vpcSecurityGroupIds: (d, o) => sameSet(d.vpcSecurityGroupIds, o.vpcSecurityGroupIds),
-  preferredMaintenanceWindow: (d, o) => lower(d.preferredMaintenanceWindow) === o.preferredMaintenanceWindow,
-  parameterGroupName: (d, o) => lower(d.parameterGroupName) === o.parameterGroupName,
-  // No endpoint yet (creating, failed): the port is unknown, not different.
-  port: (d, o) => o.port === undefined || d.port === o.port,
-};
-
-function fieldDiffers(field: MutableField, desired: DatabaseParameters, observed: ObservedParameters): boolean {
-  if (desired[field] === undefined) return false; // unset: late-initialised, never fought
-  const compare = COMPARATORS[field];
-  return compare ? !compare(desired, observed) : !isDeepStrictEqual(desired[field], observed[field]);
+/** Per-field equality after normalisation, for fields whose plain equality is wrong (the engine decides what a version satisfies). */
+function equalities(engine: Engine): Equalities<DatabaseParameters> {
+  return {
+    engineVersion: (d, o) => d === undefined || versionSatisfies(engine, d, o),
+    instanceClass: (d, o) => d.toLowerCase() === o,
+    // Storage only grows: more than asked for (autoscaling, or grown by hand) is not a difference.
+    allocatedStorage: (d, o) => o !== undefined && o >= d,
+    maxAllocatedStorage: (d, o) => (d ?? 0) === (o ?? 0),
+    dbSubnetGroupName: (d, o) => lower(d) === o,
+    vpcSecurityGroupIds: (d, o) => sameSet(d ?? [], o),
+    preferredMaintenanceWindow: (d, o) => lower(d) === o,
+    parameterGroupName: (d, o) => lower(d) === o,
+    // No endpoint yet (creating, failed): the port is unknown, not different.
+    port: (d, o) => o === undefined || d === o,
+  };
 }
 
 /** The fields where the cloud (including changes already pending) differs from spec, by forProvider path. */
 export function diffParameters(desired: DatabaseParameters, observed: ObservedParameters): FieldDiff[] {
-  const diff: FieldDiff[] = MUTABLE_FIELDS.filter((f) => fieldDiffers(f, desired, observed)).map((f) => ({ path: f, desired: desired[f], observed: observed[f] }));
-  if (desired.tags !== undefined && !isDeepStrictEqual(desired.tags, observed.tags)) diff.push({ path: "tags", desired: sortedMap(desired.tags), observed: observed.tags });
-  return diff;
+  return [
+    ...diffFields("", MUTABLE_FIELDS, desired, observed, equalities(desired.engine)),
+    ...diffField("tags", desired.tags === undefined ? undefined : sortedMap(desired.tags), observed.tags),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,10 +36,11 @@ import type {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorClassOf } from "../../../core/errors.ts";
 import { tagsToMap } from "../tags.ts";
-import { elbCall } from "./errors.ts";
+import { elbCall } from "./elb-call.ts";
 
 // The ELBv2 operations this kind uses, as a small typed facade over the cached SDK client: every
-// call goes through `elbCall` (classified errors, the SDK's own retries, nothing more), "not found"
+// call goes through `elbCall` (classified errors, the SDK's own retries, nothing more) with the
+// reconcile's signal, "not found"
 // becomes undefined where the caller asks a question, and list calls follow their markers. Tests
 // substitute an in-memory implementation of `ElbApi`.
 
@@ -89,43 +90,46 @@ function only<T>(items: readonly T[] | undefined, what: string): T {
   return first;
 }
 
+/** ElbApi over the cached SDK client, built per reconcile: every request carries that reconcile's signal. */
 export class SdkElbApi implements ElbApi {
   readonly #elb: ElasticLoadBalancingV2Client;
+  readonly #opts: { readonly abortSignal: AbortSignal };
 
-  constructor(elb: ElasticLoadBalancingV2Client) {
+  constructor(elb: ElasticLoadBalancingV2Client, signal: AbortSignal) {
     this.#elb = elb;
+    this.#opts = { abortSignal: signal };
   }
 
   async describeLoadBalancer(name: string): Promise<LoadBalancer | undefined> {
-    const out = await orUndefined(elbCall("DescribeLoadBalancers", () => this.#elb.send(new DescribeLoadBalancersCommand({ Names: [name] }))));
+    const out = await orUndefined(elbCall("DescribeLoadBalancers", () => this.#elb.send(new DescribeLoadBalancersCommand({ Names: [name] }), this.#opts)));
     return out?.LoadBalancers?.find((lb) => lb.LoadBalancerName === name);
   }
 
   async createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer> {
-    const out = await elbCall("CreateLoadBalancer", () => this.#elb.send(new CreateLoadBalancerCommand(input)));
+    const out = await elbCall("CreateLoadBalancer", () => this.#elb.send(new CreateLoadBalancerCommand(input), this.#opts));
     return only(out.LoadBalancers, "CreateLoadBalancer");
   }
 
   async deleteLoadBalancer(arn: string): Promise<void> {
-    await orUndefined(elbCall("DeleteLoadBalancer", () => this.#elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))));
+    await orUndefined(elbCall("DeleteLoadBalancer", () => this.#elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }), this.#opts)));
   }
 
   async setSubnets(arn: string, subnets: readonly string[]): Promise<void> {
-    await elbCall("SetSubnets", () => this.#elb.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: [...subnets] })));
+    await elbCall("SetSubnets", () => this.#elb.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: [...subnets] }), this.#opts));
   }
 
   async setSecurityGroups(arn: string, groups: readonly string[]): Promise<void> {
-    await elbCall("SetSecurityGroups", () => this.#elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: [...groups] })));
+    await elbCall("SetSecurityGroups", () => this.#elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: [...groups] }), this.#opts));
   }
 
   async setIpAddressType(arn: string, type: IpAddressType): Promise<void> {
-    await elbCall("SetIpAddressType", () => this.#elb.send(new SetIpAddressTypeCommand({ LoadBalancerArn: arn, IpAddressType: type })));
+    await elbCall("SetIpAddressType", () => this.#elb.send(new SetIpAddressTypeCommand({ LoadBalancerArn: arn, IpAddressType: type }), this.#opts));
   }
 
   async describeTags(arns: readonly string[]): Promise<Map<string, Record<string, string>>> {
     const batches: string[][] = [];
     for (let i = 0; i < arns.length; i += TAG_BATCH) batches.push(arns.slice(i, i + TAG_BATCH));
-    const outs = await Promise.all(batches.map((batch) => elbCall("DescribeTags", () => this.#elb.send(new DescribeTagsCommand({ ResourceArns: batch })))));
+    const outs = await Promise.all(batches.map((batch) => elbCall("DescribeTags", () => this.#elb.send(new DescribeTagsCommand({ ResourceArns: batch }), this.#opts))));
     const tags = new Map<string, Record<string, string>>();
     for (const d of outs.flatMap((o) => o.TagDescriptions ?? [])) if (d.ResourceArn) tags.set(d.ResourceArn, tagsToMap(d.Tags));
     return tags;
@@ -133,18 +137,18 @@ export class SdkElbApi implements ElbApi {
 
   async addTags(arn: string, tags: Readonly<Record<string, string>>): Promise<void> {
     const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    await elbCall("AddTags", () => this.#elb.send(new AddTagsCommand({ ResourceArns: [arn], Tags: list })));
+    await elbCall("AddTags", () => this.#elb.send(new AddTagsCommand({ ResourceArns: [arn], Tags: list }), this.#opts));
   }
 
   async removeTags(arn: string, keys: readonly string[]): Promise<void> {
-    await elbCall("RemoveTags", () => this.#elb.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: [...keys] })));
+    await elbCall("RemoveTags", () => this.#elb.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: [...keys] }), this.#opts));
   }
 
   async describeListeners(lbArn: string): Promise<Listener[]> {
     const listeners: Listener[] = [];
     let marker: string | undefined;
     do {
-      const out = await elbCall("DescribeListeners", () => this.#elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, ...(marker ? { Marker: marker } : {}) })));
+      const out = await elbCall("DescribeListeners", () => this.#elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, ...(marker ? { Marker: marker } : {}) }), this.#opts));
       listeners.push(...(out.Listeners ?? []));
       marker = out.NextMarker;
     } while (marker);
@@ -152,16 +156,16 @@ export class SdkElbApi implements ElbApi {
   }
 
   async createListener(input: CreateListenerInput): Promise<Listener> {
-    const out = await elbCall("CreateListener", () => this.#elb.send(new CreateListenerCommand(input)));
+    const out = await elbCall("CreateListener", () => this.#elb.send(new CreateListenerCommand(input), this.#opts));
     return only(out.Listeners, "CreateListener");
   }
 
   async modifyListener(input: ModifyListenerInput): Promise<void> {
-    await elbCall("ModifyListener", () => this.#elb.send(new ModifyListenerCommand(input)));
+    await elbCall("ModifyListener", () => this.#elb.send(new ModifyListenerCommand(input), this.#opts));
   }
 
   async deleteListener(arn: string): Promise<boolean> {
-    const out = await orUndefined(elbCall("DeleteListener", () => this.#elb.send(new DeleteListenerCommand({ ListenerArn: arn }))));
+    const out = await orUndefined(elbCall("DeleteListener", () => this.#elb.send(new DeleteListenerCommand({ ListenerArn: arn }), this.#opts)));
     return out !== undefined;
   }
 
@@ -183,34 +187,34 @@ export class SdkElbApi implements ElbApi {
   }
 
   async #describeTargetGroups(filter: { Names?: string[]; TargetGroupArns?: string[] }): Promise<TargetGroup[]> {
-    const out = await elbCall("DescribeTargetGroups", () => this.#elb.send(new DescribeTargetGroupsCommand(filter)));
+    const out = await elbCall("DescribeTargetGroups", () => this.#elb.send(new DescribeTargetGroupsCommand(filter), this.#opts));
     return out.TargetGroups ?? [];
   }
 
   async createTargetGroup(input: CreateTargetGroupInput): Promise<TargetGroup> {
-    const out = await elbCall("CreateTargetGroup", () => this.#elb.send(new CreateTargetGroupCommand(input)));
+    const out = await elbCall("CreateTargetGroup", () => this.#elb.send(new CreateTargetGroupCommand(input), this.#opts));
     return only(out.TargetGroups, "CreateTargetGroup");
   }
 
   async modifyTargetGroup(input: ModifyTargetGroupInput): Promise<void> {
-    await elbCall("ModifyTargetGroup", () => this.#elb.send(new ModifyTargetGroupCommand(input)));
+    await elbCall("ModifyTargetGroup", () => this.#elb.send(new ModifyTargetGroupCommand(input), this.#opts));
   }
 
   async deleteTargetGroup(arn: string): Promise<boolean> {
-    const out = await orUndefined(elbCall("DeleteTargetGroup", () => this.#elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))));
+    const out = await orUndefined(elbCall("DeleteTargetGroup", () => this.#elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }), this.#opts)));
     return out !== undefined;
   }
 
   async describeTargetHealth(arn: string): Promise<TargetHealthDescription[]> {
-    const out = await orUndefined(elbCall("DescribeTargetHealth", () => this.#elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))));
+    const out = await orUndefined(elbCall("DescribeTargetHealth", () => this.#elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), this.#opts)));
     return out?.TargetHealthDescriptions ?? [];
   }
 
   async registerTargets(arn: string, targets: readonly TargetDescription[]): Promise<void> {
-    await elbCall("RegisterTargets", () => this.#elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [...targets] })));
+    await elbCall("RegisterTargets", () => this.#elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [...targets] }), this.#opts));
   }
 
   async deregisterTargets(arn: string, targets: readonly TargetDescription[]): Promise<void> {
-    await elbCall("DeregisterTargets", () => this.#elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [...targets] })));
+    await elbCall("DeregisterTargets", () => this.#elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [...targets] }), this.#opts));
   }
 }

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { describe, expect, it } from "vitest";
 import type {
   CreateListenerInput,
@@ -14,11 +15,13 @@ import type {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import { Annotations } from "../../../core/managed.ts";
-import type { Managed } from "../../../core/provider.ts";
+import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
 import { tagsToMap } from "../tags.ts";
 import type { ElbApi } from "./api.ts";
 import { LoadBalancerClient } from "./client.ts";
 import { targetGroupName } from "./names.ts";
+import { LoadBalancerParameters } from "./schema.ts";
+import type { LoadBalancerObservation } from "./schema.ts";
 
 // The external client against an in-memory ELBv2: call order (dependencies on create, update and
 // delete), idempotency (a retried create finds its own), ownership checks, and silence when up to date.
@@ -163,7 +166,16 @@ class FakeElb implements ElbApi {
   }
 }
 
-function managed(forProvider: Record<string, unknown>, extra: { annotations?: Record<string, string>; status?: Managed["status"]; deleting?: boolean } = {}): Managed {
+type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
+
+/** The observation of a load balancer that exists (fails the test otherwise). */
+function existing<A>(obs: Observation<A>): ExistingObservation<A> {
+  assert(obs.exists, "expected the load balancer to exist");
+  return obs;
+}
+
+/** A LoadBalancer as the core hands it over: forProvider already parsed by the kind's schema. */
+function managed(forProvider: Record<string, unknown>, extra: { annotations?: Record<string, string>; status?: Lb["status"]; deleting?: boolean } = {}): Lb {
   return {
     apiVersion: "aws.terraplane.dev/v1alpha1",
     kind: "LoadBalancer",
@@ -174,7 +186,7 @@ function managed(forProvider: Record<string, unknown>, extra: { annotations?: Re
       annotations: extra.annotations ?? {},
       ...(extra.deleting ? { deletionTimestamp: new Date() } : {}),
     },
-    spec: { forProvider, managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "aws" } },
+    spec: { forProvider: LoadBalancerParameters.parse(forProvider), managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "aws" } },
     ...(extra.status ? { status: extra.status } : {}),
   };
 }
@@ -190,7 +202,7 @@ const spec = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...over,
 });
 
-async function created(fake: FakeElb, forProvider = spec()): Promise<Managed> {
+async function created(fake: FakeElb, forProvider = spec()): Promise<Lb> {
   const mr = managed(forProvider);
   await new LoadBalancerClient(fake).create(mr);
   fake.calls.length = 0;
@@ -212,7 +224,7 @@ describe("LoadBalancerClient", () => {
     const mr = await created(fake);
     const client = new LoadBalancerClient(fake);
     const obs = await client.observe(mr);
-    expect(obs).toMatchObject({ exists: true, upToDate: true, diff: [], ready: "Creating" });
+    expect(obs).toMatchObject({ exists: true, diff: [], ready: "Creating" });
     expect(fake.writes()).toEqual([]);
   });
 
@@ -238,7 +250,7 @@ describe("LoadBalancerClient", () => {
     const fake = new FakeElb();
     const mr = await created(fake);
     const client = new LoadBalancerClient(fake);
-    const first = await client.observe(mr);
+    const first = existing(await client.observe(mr));
     const renamed = managed(
       spec({
         targetGroups: [{ name: "app-v2", protocol: "HTTP", port: 8080, vpcId: "vpc-1", targetType: "ip", targets: [{ id: "10.0.0.1" }] }],
@@ -246,10 +258,10 @@ describe("LoadBalancerClient", () => {
       }),
       { status: { atProvider: first.atProvider } },
     );
-    const obs = await client.observe(renamed);
-    expect(obs.diff?.map((d) => d.path)).toEqual(["targetGroups[app-v2]", "targetGroups[app]", "listeners[80].defaultAction"]);
+    const obs = existing(await client.observe(renamed));
+    expect(obs.diff.map((d) => d.path)).toEqual(["targetGroups[app-v2]", "targetGroups[app]", "listeners[80].defaultAction"]);
     fake.calls.length = 0;
-    await client.update(renamed, obs.diff ?? []);
+    await client.update(renamed, obs.diff);
     expect(fake.writes()).toEqual([`CreateTargetGroup:${targetGroupName("web", "app-v2")}`, "ModifyListener", "RegisterTargets", "DeleteTargetGroup"]);
     expect([...fake.tgs.keys()]).toEqual([targetGroupName("web", "app-v2")]);
   });
@@ -267,7 +279,7 @@ describe("LoadBalancerClient", () => {
   it("deletes listeners, then the load balancer, then its target groups; target groups still in use wait for the next reconcile", async () => {
     const fake = new FakeElb();
     const mr = await created(fake);
-    const deleting = managed(spec(), { deleting: true, status: { atProvider: (await new LoadBalancerClient(fake).observe(mr)).atProvider } });
+    const deleting = managed(spec(), { deleting: true, status: { atProvider: existing(await new LoadBalancerClient(fake).observe(mr)).atProvider } });
     const client = new LoadBalancerClient(fake);
     await client.observe(deleting);
     fake.calls.length = 0;
@@ -280,7 +292,7 @@ describe("LoadBalancerClient", () => {
   it("while deleting, keeps reporting a target group left behind until it is gone", async () => {
     const fake = new FakeElb();
     const mr = await created(fake);
-    const atProvider = (await new LoadBalancerClient(fake).observe(mr)).atProvider;
+    const atProvider = existing(await new LoadBalancerClient(fake).observe(mr)).atProvider;
     await fake.deleteLoadBalancer(fake.lbs.get("web")?.LoadBalancerArn ?? "");
     const deleting = managed(spec(), { deleting: true, status: { atProvider } });
     const client = new LoadBalancerClient(fake);

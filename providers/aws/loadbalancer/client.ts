@@ -12,22 +12,25 @@ import type { Matched } from "./normalize.ts";
 import { observeLoadBalancer } from "./observed.ts";
 import type { CloudState, ObservedLoadBalancer, ObservedTargetGroup } from "./observed.ts";
 import { readAround, readCloud, readTargetGroups } from "./read.ts";
-import { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
+import { LoadBalancerParameters } from "./schema.ts";
+import type { LoadBalancerObservation } from "./schema.ts";
 import { deleteTargetGroups, notOurs } from "./target-groups.ts";
 
 // The LoadBalancer's external client. One instance serves one reconcile (the connector builds it
-// per connect, on the cached SDK client), so what observe read is kept for the update or delete
-// that follows in the same reconcile instead of being read twice. observe only reads.
+// per connect, on the cached SDK client and that reconcile's signal), so what observe read is kept
+// for the update or delete that follows in the same reconcile instead of being read twice. observe
+// only reads.
 
-function contextOf(api: ElbApi, mr: Managed): ConvergeContext {
+type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
+
+function contextOf(api: ElbApi, mr: Lb): ConvergeContext {
   const lbName = assertLoadBalancerName(mr);
-  return { api, lbName, desired: LoadBalancerParameters.parse(mr.spec.forProvider), ownerTags: ownerTags(mr), uid: mr.metadata.uid ?? "" };
+  return { api, lbName, desired: mr.spec.forProvider, ownerTags: ownerTags(mr), uid: mr.metadata.uid ?? "" };
 }
 
 /** Target group names to look for: derived from spec's keys, plus those this resource recorded as its own in status. */
-function candidateNames(mr: Managed, ctx: ConvergeContext): string[] {
-  const recorded = LoadBalancerObservation.safeParse(mr.status?.atProvider ?? {});
-  const fromStatus = recorded.success ? (recorded.data.targetGroups ?? []).filter((tg) => tg.name !== undefined).map((tg) => tg.targetGroupName) : [];
+function candidateNames(mr: Lb, ctx: ConvergeContext): string[] {
+  const fromStatus = (mr.status?.atProvider?.targetGroups ?? []).filter((tg) => tg.name !== undefined).map((tg) => tg.targetGroupName);
   return [...(ctx.desired.targetGroups ?? []).map((tg) => targetGroupName(ctx.lbName, tg.name)), ...fromStatus];
 }
 
@@ -76,7 +79,7 @@ function connectionDetails(lb: ObservedLoadBalancer): ConnectionDetails {
 
 const owned = (uid: string) => (tg: ObservedTargetGroup): boolean => tg.tags[OwnerTags.uid] === uid;
 
-export class LoadBalancerClient implements ExternalClient {
+export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters, LoadBalancerObservation> {
   readonly #api: ElbApi;
   /** What observe read in this reconcile: the set, or (while deleting) the target groups left behind. */
   #seen: { cloud: CloudState } | { leftovers: ObservedTargetGroup[] } | undefined;
@@ -85,7 +88,7 @@ export class LoadBalancerClient implements ExternalClient {
     this.#api = api;
   }
 
-  async observe(mr: Managed): Promise<Observation> {
+  async observe(mr: Lb): Promise<Observation<LoadBalancerObservation>> {
     const ctx = contextOf(this.#api, mr);
     const cloud = await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
     if (!cloud) return this.#missing(mr, ctx);
@@ -106,7 +109,7 @@ export class LoadBalancerClient implements ExternalClient {
   }
 
   /** No load balancer. While deleting, target groups it leaves behind still have to go (they outlive it). */
-  async #missing(mr: Managed, ctx: ConvergeContext): Promise<Observation> {
+  async #missing(mr: Lb, ctx: ConvergeContext): Promise<Observation<LoadBalancerObservation>> {
     if (!mr.metadata.deletionTimestamp) return { exists: false };
     const leftovers = (await readTargetGroups(this.#api, candidateNames(mr, ctx))).filter(owned(ctx.uid));
     this.#seen = { leftovers };
@@ -115,7 +118,7 @@ export class LoadBalancerClient implements ExternalClient {
     return { exists: true, diff: [], ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${names}` };
   }
 
-  async create(mr: Managed): Promise<CreateResult> {
+  async create(mr: Lb): Promise<CreateResult> {
     const ctx = contextOf(this.#api, mr);
     const lb = await this.#ensureLoadBalancer(mr, ctx);
     const cloud = await readAround(this.#api, lb, candidateNames(mr, ctx));
@@ -126,7 +129,7 @@ export class LoadBalancerClient implements ExternalClient {
   }
 
   /** Finds the load balancer before creating it: ELB names are unique per region, so a create retried after a timeout finds its own. */
-  async #ensureLoadBalancer(mr: Managed, ctx: ConvergeContext): Promise<LoadBalancer> {
+  async #ensureLoadBalancer(mr: Lb, ctx: ConvergeContext): Promise<LoadBalancer> {
     const existing = await this.#api.describeLoadBalancer(ctx.lbName);
     if (existing) return this.#adopt(mr, existing);
     try {
@@ -146,7 +149,7 @@ export class LoadBalancerClient implements ExternalClient {
     return lb;
   }
 
-  async update(mr: Managed, diff: readonly FieldDiff[]): Promise<UpdateResult> {
+  async update(mr: Lb, diff: readonly FieldDiff[]): Promise<UpdateResult> {
     const ctx = contextOf(this.#api, mr);
     const immutable = immutableDiffs(diff);
     if (immutable.length > 0) throw new ProviderError("InvalidParameter", describeImmutable(immutable));
@@ -159,7 +162,7 @@ export class LoadBalancerClient implements ExternalClient {
   }
 
   /** Listeners, then the load balancer, then this resource's target groups (the cloud refuses while a listener still uses one). */
-  async delete(mr: Managed): Promise<DeleteResult> {
+  async delete(mr: Lb): Promise<DeleteResult> {
     const ctx = contextOf(this.#api, mr);
     if (!this.#seen) await this.observe(mr);
     const seen = this.#seen;

@@ -4,14 +4,18 @@ import { awsConnector } from "../session.ts";
 import { SdkElbApi } from "./api.ts";
 import { LoadBalancerClient } from "./client.ts";
 import { loadBalancerKind } from "./schema.ts";
+import type { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
 
 /**
  * The AWS LoadBalancer kind (ELBv2). The load balancer's name is chosen up front (metadata.name or
  * the external-name annotation), so a create whose outcome is unknown is found again by name.
+ * Each reconcile's client passes that reconcile's signal to every request.
  */
-export const loadBalancer: RegisteredKind = {
+export const loadBalancer: RegisteredKind<LoadBalancerParameters, LoadBalancerObservation> = {
   provider: "aws",
   managed: loadBalancerKind,
-  connector: awsConnector((session) => new LoadBalancerClient(new SdkElbApi(session.client(ElasticLoadBalancingV2Client)))),
+  connector: awsConnector<LoadBalancerParameters, LoadBalancerObservation>(
+    (session, _mr, ctx) => new LoadBalancerClient(new SdkElbApi(session.client(ElasticLoadBalancingV2Client), ctx.signal)),
+  ),
   externalName: { assignedByCloud: false },
 };

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { diffField } from "../../../core/diff.ts";
 import type { FieldDiff, Readiness } from "../../../core/provider.ts";
 import { OwnerTags, userTags } from "../tags.ts";
 import { targetGroupName } from "./names.ts";
@@ -56,18 +57,17 @@ export function diffAll(desired: LoadBalancerParameters, cloud: CloudState, matc
   return [...diffLoadBalancer(desired, cloud.lb), ...diffTargetGroups(desired, matched), ...diffListeners(desired, cloud.listeners, matched)];
 }
 
+// Observed values the cloud leaves unset are reported as null (what describeImmutable and drift show).
+
 export function diffLoadBalancer(d: LoadBalancerParameters, lb: ObservedLoadBalancer): FieldDiff[] {
-  const out: FieldDiff[] = [];
-  const add = (path: string, desired: unknown, observed: unknown): void => {
-    if (!isDeepStrictEqual(desired, observed)) out.push({ path, desired, observed: observed ?? null });
-  };
-  add("type", d.type, lb.type);
-  add("scheme", d.scheme, lb.scheme);
-  add("subnets", sortedUnique(d.subnets), [...lb.subnets]);
-  if (d.securityGroups !== undefined) add("securityGroups", sortedUnique(d.securityGroups), [...lb.securityGroups]);
-  if (d.ipAddressType !== undefined) add("ipAddressType", d.ipAddressType, lb.ipAddressType);
-  if (d.tags !== undefined) add("tags", { ...d.tags }, manageableTags(lb.tags));
-  return out;
+  return [
+    ...diffField<string | null>("type", d.type, lb.type ?? null),
+    ...diffField<string | null>("scheme", d.scheme, lb.scheme ?? null),
+    ...diffField("subnets", sortedUnique(d.subnets), [...lb.subnets]),
+    ...diffField("securityGroups", d.securityGroups === undefined ? undefined : sortedUnique(d.securityGroups), [...lb.securityGroups]),
+    ...diffField<string | null>("ipAddressType", d.ipAddressType, lb.ipAddressType ?? null),
+    ...diffField("tags", d.tags === undefined ? undefined : { ...d.tags }, manageableTags(lb.tags)),
+  ];
 }
 
 export function diffTargetGroups(d: LoadBalancerParameters, matched: Matched): FieldDiff[] {
@@ -98,17 +98,15 @@ export function observedTargets(tg: ObservedTargetGroup): { id: string; port?: n
 export function diffTargetGroup(spec: TargetGroupSpec, observed: ObservedTargetGroup | undefined): FieldDiff[] {
   const path = `targetGroups[${spec.name}]`;
   if (!observed) return [{ path, desired: spec, observed: null }];
-  const out: FieldDiff[] = [];
-  const add = (field: string, desired: unknown, actual: unknown): void => {
-    if (desired !== undefined && !isDeepStrictEqual(desired, actual)) out.push({ path: `${path}.${field}`, desired, observed: actual ?? null });
-  };
-  add("protocol", spec.protocol, observed.protocol);
-  add("port", spec.port, observed.port);
-  add("vpcId", spec.vpcId, observed.vpcId);
-  add("targetType", spec.targetType, observed.targetType);
-  for (const field of HEALTH_CHECK_FIELDS) add(`healthCheck.${field}`, spec.healthCheck?.[field], observed.healthCheck[field]);
-  if (spec.targets !== undefined) add("targets", desiredTargets(spec), observedTargets(observed));
-  return out;
+  const field = <T>(name: string, desired: T | undefined, actual: T | undefined): FieldDiff[] => diffField<T | null>(`${path}.${name}`, desired, actual ?? null);
+  return [
+    ...field<string>("protocol", spec.protocol, observed.protocol),
+    ...field("port", spec.port, observed.port),
+    ...field("vpcId", spec.vpcId, observed.vpcId),
+    ...field<string>("targetType", spec.targetType, observed.targetType),
+    ...HEALTH_CHECK_FIELDS.flatMap((name) => field<unknown>(`healthCheck.${name}`, spec.healthCheck?.[name], observed.healthCheck[name])),
+    ...field("targets", spec.targets === undefined ? undefined : desiredTargets(spec), observedTargets(observed)),
+  ];
 }
 
 /** A default action in comparable form: forwards by target group name when the ARN is one of ours. */
@@ -174,17 +172,14 @@ export function diffListeners(d: LoadBalancerParameters, listeners: readonly Obs
 export function diffListener(spec: ListenerSpec, observed: ObservedListener | undefined, keyByArn: ReadonlyMap<string, string>): FieldDiff[] {
   const path = `listeners[${spec.port}]`;
   if (!observed) return [{ path, desired: spec, observed: null }];
-  const out: FieldDiff[] = [];
-  const add = (field: string, desired: unknown, actual: unknown): void => {
-    if (!isDeepStrictEqual(desired, actual)) out.push({ path: `${path}.${field}`, desired, observed: actual ?? null });
-  };
-  add("protocol", spec.protocol, observed.protocol);
-  if (SECURE_PROTOCOLS.has(spec.protocol)) {
-    add("certificateArn", spec.certificateArn, observed.certificateArn);
-    if (spec.sslPolicy !== undefined) add("sslPolicy", spec.sslPolicy, observed.sslPolicy);
-  }
-  add("defaultAction", desiredActionView(spec.defaultAction, observed.defaultAction), observedActionView(observed.defaultAction, keyByArn));
-  return out;
+  const secure = SECURE_PROTOCOLS.has(spec.protocol);
+  return [
+    ...diffField<string | null>(`${path}.protocol`, spec.protocol, observed.protocol ?? null),
+    // A secure listener's certificate is always managed (admission requires one): unset on either side is null.
+    ...(secure ? diffField(`${path}.certificateArn`, spec.certificateArn ?? null, observed.certificateArn ?? null) : []),
+    ...(secure ? diffField(`${path}.sslPolicy`, spec.sslPolicy, observed.sslPolicy ?? null) : []),
+    ...diffField<ActionView | null>(`${path}.defaultAction`, desiredActionView(spec.defaultAction, observed.defaultAction), observedActionView(observed.defaultAction, keyByArn)),
+  ];
 }
 
 const IMMUTABLE_PATH = /^(type|scheme|targetGroups\[[^\]]+\]\.(protocol|port|vpcId|targetType))$/;

@@ -1,7 +1,9 @@
 import { awsCall } from "../errors.ts";
 
-/** The IAM action of an ELBv2 API operation, so an access-denied message names what to allow. */
-export function action(operation: string): string {
+// One ELBv2 request, named by the IAM action it needs, so an access-denied message says what to allow.
+
+/** The IAM action of an ELBv2 API operation. */
+function action(operation: string): string {
   return `elasticloadbalancing:${operation}`;
 }
 

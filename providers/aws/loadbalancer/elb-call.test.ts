@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errorClassOf, isTerminal } from "../../../core/errors.ts";
-import { elbCall } from "./errors.ts";
+import { elbCall } from "./elb-call.ts";
 
 // Errors are classified by the SDK's error name and HTTP status, as the SDK raises them (an Error
 // whose name is the service's code, with $metadata), never by message text.
