@@ -477,6 +477,23 @@ describe("CDN (CloudFront distribution) against moto", () => {
     }
   });
 
+  it("repeats a create whose outcome is unknown (CallerReference makes it idempotent): one distribution, nobody asked to step in", async () => {
+    const env = await startEnv("cdn-retry");
+    try {
+      // The controller died after create-pending, before the create reached CloudFront: nothing to find by tag.
+      await env.apply("lost", basic(), { annotations: { [Annotations.paused]: "true" } });
+      await kubectlOk(["annotate", `${RESOURCE}/lost`, "-n", env.ns, `${Annotations.createPending}=${new Date().toISOString()}`]);
+      await kubectlOk(["annotate", `${RESOURCE}/lost`, "-n", env.ns, `${Annotations.paused}-`]);
+      await waitReady(env, "lost");
+      const uid = (await kubectlOk(["get", RESOURCE, "lost", "-n", env.ns, "-o", "jsonpath={.metadata.uid}"])).trim();
+      expect(await ownedDistributions(uid)).toEqual([await idOf(env, "lost")]);
+      expect((await eventsFor(env.ns, "lost")).map((e) => e.reason)).not.toContain("CreateOutcomeUnknown");
+      expect(requests(env.proxy, "CreateDistributionWithTags")).toBe(1);
+    } finally {
+      await env.close();
+    }
+  });
+
   it("converges behind 30 % throttling, without duplicates, and stays correct", { timeout: 240_000 }, async () => {
     const env = await startEnv("cdn-throttle", { faults: { rules: [{ fault: "throttle", rate: 0.3, match: { service: "cloudfront" } }] }, pollIntervalMs: 1_000 });
     try {

@@ -16,5 +16,7 @@ export const cdn: RegisteredKind<CdnParameters, CdnObservation> = {
   provider: "aws",
   managed: cdnKind,
   connector: awsConnector<CdnParameters, CdnObservation>((session, _mr, ctx) => cdnClient(session.client(CloudFrontClient), ctx.signal)),
-  externalName: { assignedByCloud: true },
+  // CloudFront assigns the id, but CreateDistribution is idempotent by CallerReference (derived from
+  // the uid): a create whose outcome is unknown is simply repeated, finding or making exactly one.
+  externalName: { assignedByCloud: true, idempotentCreate: true },
 };
