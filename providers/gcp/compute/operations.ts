@@ -172,7 +172,7 @@ export async function checkPending(api: ComputeApi, project: string, mr: Managed
   if (!recorded || names.length === 0) return { runningOps: [] };
   const ops = (await Promise.all(names.map((n) => fetchOperation(api, project, n)))).filter((op) => op !== undefined);
   const runningOps = ops.filter((op) => statusName(op) !== "DONE");
-  if (runningOps.length > 0) return { running: recorded, runningOps };
+  if (runningOps.length > 0) return { running: { id: recorded.id, action: recorded.action }, runningOps };
   opts.ledger?.finished(mr.metadata.uid, recorded.id);
   const now = opts.now ?? Date.now();
   for (const op of ops) {

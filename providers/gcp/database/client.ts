@@ -4,7 +4,6 @@ import { protos, v1 as sql } from "@google-cloud/sql";
 import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { gcpCall } from "../errors.ts";
@@ -175,7 +174,7 @@ function checkImmutable(params: DatabaseParameters, observed: ReturnType<typeof 
 }
 
 /** While an operation of ours runs: report it (and the diff, for the record), and never send anything on top of it. */
-function inFlightObservation(params: DatabaseParameters, inst: Instance | undefined, op: PendingOperation): Observation<DatabaseObservation> {
+function inFlightObservation(params: DatabaseParameters, inst: Instance | undefined, op: OperationRef): Observation<DatabaseObservation> {
   const view = IN_FLIGHT[op.action] ?? { ready: "Unavailable", message: `Cloud SQL is running an operation (${op.action})` };
   const diff = inst ? diffParameters(params, observedParameters(inst)) : [];
   return { exists: true, diff, ...(inst ? { atProvider: atProviderOf(inst) } : {}), ready: view.ready, message: view.message, pendingOperation: op };
@@ -252,12 +251,12 @@ export class DatabaseClient implements ExternalClient {
    * failed is reported (thrown) until the spec changes or the resource is being deleted, so a
    * failure is neither hidden nor retried in a loop.
    */
-  async #inFlight(mr: Mr): Promise<PendingOperation | undefined> {
+  async #inFlight(mr: Mr): Promise<OperationRef | undefined> {
     const recorded = mr.status?.pendingOperation;
     if (!recorded || recorded.id.startsWith(STATE_PREFIX) || recorded.id === "") return undefined;
     const op = await this.#operation(recorded.id);
     if (!op) return undefined; // forgotten by Cloud SQL: look at the instance instead
-    if (statusOf(op) !== "DONE") return recorded;
+    if (statusOf(op) !== "DONE") return { id: recorded.id, action: recorded.action };
     const failed = operationError(op, recorded.action);
     if (failed && !specChangedSince(mr) && !mr.metadata.deletionTimestamp) throw failed;
     return undefined;
