@@ -3,20 +3,25 @@ import { describe, expect, it } from "vitest";
 import type { ExistingObservation, Managed, Observation, OperationRef } from "../../../core/provider.ts";
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { CdnClient } from "./client.ts";
+import { CdnParameters } from "./schema.ts";
+import type { CdnObservation } from "./schema.ts";
 
 // The CDN client against the in-memory compute fake, driven the way the core drives it: observe,
 // then create / update / delete as the observation says, operations finishing in between.
 
-function cdnObject(forProvider: Record<string, unknown> = { origin: { bucketName: "assets-bucket" } }): Managed {
+type Cdn = Managed<CdnParameters, CdnObservation>;
+
+function cdnObject(forProvider: Record<string, unknown> = { origin: { bucketName: "assets-bucket" } }): Cdn {
   return {
     kind: "CDN",
     metadata: { name: "shop", namespace: "web", uid: "u-1", generation: 1 },
-    spec: { forProvider, managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
+    // Parsed as the core hands it over: the provider never re-parses it.
+    spec: { forProvider: CdnParameters.parse(forProvider), managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
   };
 }
 
 /** One reconcile as the core does it; returns the observation and records status as the core would. */
-async function reconcile(fake: FakeCompute, mr: Managed): Promise<Observation> {
+async function reconcile(fake: FakeCompute, mr: Cdn): Promise<Observation<CdnObservation>> {
   const client = new CdnClient({ api: fake.api(), project: "p" });
   const obs = await client.observe(mr);
   // As the core records an operation: the provider names it, the core stamps when it started.
@@ -41,7 +46,7 @@ function existing<A>(obs: Observation<A>): ExistingObservation<A> {
 }
 
 /** Reconciles, finishing operations in between, until the chain settles; returns the mutations of each step. */
-async function converge(fake: FakeCompute, mr: Managed): Promise<string[][]> {
+async function converge(fake: FakeCompute, mr: Cdn): Promise<string[][]> {
   const steps: string[][] = [];
   for (let i = 0; i < 12; i++) {
     const before = fake.mutations().length;
@@ -133,7 +138,7 @@ describe("CdnClient", () => {
     const fake = new FakeCompute();
     const mr = cdnObject();
     await converge(fake, mr);
-    mr.spec.forProvider = { origin: { bucketName: "assets-bucket" }, defaultTtl: 60 };
+    mr.spec.forProvider = CdnParameters.parse({ origin: { bucketName: "assets-bucket" }, defaultTtl: 60 });
     mr.metadata.generation = 2;
     await reconcile(fake, mr);
     const obs = await reconcile(fake, mr);

@@ -1,6 +1,3 @@
-import { z } from "zod";
-import { ProviderError } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
@@ -25,8 +22,8 @@ import {
   serviceUpdateBody,
 } from "./normalize.ts";
 import type { ObservedBackend } from "./normalize.ts";
-import { CdnObservation, CdnParameters, KIND } from "./schema.ts";
-import type { Frontend } from "./schema.ts";
+import { KIND } from "./schema.ts";
+import type { CdnObservation, CdnParameters, Frontend } from "./schema.ts";
 
 // The CDN's ExternalClient: a chain of compute resources managed as one object — the backend
 // (bucket or service, with Cloud CDN; level 0, with the reserved address), the URL map (1), the
@@ -40,11 +37,7 @@ import type { Frontend } from "./schema.ts";
 /** The global forwarding rule's scheme: a global external Application Load Balancer. */
 export const LOAD_BALANCING_SCHEME = "EXTERNAL_MANAGED";
 
-export function parameters(mr: Managed): CdnParameters {
-  const parsed = CdnParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<CdnParameters, CdnObservation>;
 
 interface BackendView {
   observed?: ObservedBackend;
@@ -184,9 +177,8 @@ export function atProviderOf(chain: readonly Observed[], running: readonly Compu
 }
 
 /** The chain was complete at the last observation: from now on a missing part is drift, not "not created yet". */
-function wasComplete(mr: Managed): boolean {
-  const status = CdnObservation.safeParse(mr.status?.atProvider);
-  return status.success && status.data.forwardingRule?.selfLink !== undefined;
+function wasComplete(mr: Mr): boolean {
+  return mr.status?.atProvider?.forwardingRule?.selfLink !== undefined;
 }
 
 /** frontend.protocol and frontend.port as the forwarding rule has them, when the spec leaves them unset. */
@@ -215,7 +207,7 @@ export interface CdnClientOptions {
 }
 
 /** One reconcile's client: observe remembers the chain it read, so create, update and delete need no second read. */
-export class CdnClient implements ExternalClient {
+export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> {
   readonly #o: CdnClientOptions;
   #chain: Observed[] | undefined;
 
@@ -237,8 +229,8 @@ export class CdnClient implements ExternalClient {
     return this.#chain;
   }
 
-  async observe(mr: Managed): Promise<Observation<CdnObservation>> {
-    const params = parameters(mr);
+  async observe(mr: Mr): Promise<Observation<CdnObservation>> {
+    const params = mr.spec.forProvider;
     const pending = await checkPending(this.#o.api, this.#o.project, mr);
     const view: BackendView = {};
     const chain = await this.#read(mr, params, view);
@@ -263,21 +255,21 @@ export class CdnClient implements ExternalClient {
     };
   }
 
-  async #chainOf(mr: Managed): Promise<Observed[]> {
-    return this.#chain ?? (await this.#read(mr, parameters(mr)));
+  async #chainOf(mr: Mr): Promise<Observed[]> {
+    return this.#chain ?? (await this.#read(mr, mr.spec.forProvider));
   }
 
   /** Builds the next level of the chain (the core calls create until the forwarding rule exists). */
-  async create(mr: Managed): Promise<CreateResult> {
+  async create(mr: Mr): Promise<CreateResult> {
     return resultOf(await ensureNext(await this.#chainOf(mr)), mr, "create");
   }
 
-  async update(mr: Managed, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
+  async update(mr: Mr, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
     return resultOf(await ensureNext(await this.#chainOf(mr)), mr);
   }
 
   /** Deletes the chain in reverse, one level per call; only what this CDN created (or adopted by external name). */
-  async delete(mr: Managed): Promise<DeleteResult> {
+  async delete(mr: Mr): Promise<DeleteResult> {
     return resultOf(await deleteNext(deletable(mr, await this.#chainOf(mr))), mr);
   }
 }

@@ -6,6 +6,8 @@ import type { ExistingObservation, Managed, Observation } from "../../../core/pr
 import { DatabaseClient, generatePassword, operationError, PasswordLedger } from "./client.ts";
 import type { DatabaseSecrets, Operation, SqlApi } from "./client.ts";
 import type { Instance } from "./normalize.ts";
+import { DatabaseParameters } from "./schema.ts";
+import type { DatabaseObservation } from "./schema.ts";
 
 // The client against a fake SqlApi: which calls each step makes, and how operations recorded in
 // status are followed (never waited on).
@@ -82,7 +84,7 @@ function running(overrides: Partial<Instance> = {}, settings: NonNullable<Instan
   };
 }
 
-function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: PendingOperation; generation?: number; observedGeneration?: number; annotations?: Record<string, string>; deleting?: boolean; conn?: boolean } = {}): Managed {
+function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: PendingOperation; generation?: number; observedGeneration?: number; annotations?: Record<string, string>; deleting?: boolean; conn?: boolean } = {}): Managed<DatabaseParameters, DatabaseObservation> {
   return {
     apiVersion: "gcp.terraplane.dev/v1alpha1",
     kind: "Database",
@@ -95,7 +97,8 @@ function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: Pending
       ...(opts.deleting ? { deletionTimestamp: new Date() } : {}),
     },
     spec: {
-      forProvider: { databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840", region: "europe-west1", ...forProvider },
+      // Parsed as the core hands it over: the provider never re-parses it.
+      forProvider: DatabaseParameters.parse({ databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840", region: "europe-west1", ...forProvider }),
       managementPolicies: ["*"],
       providerConfigRef: { kind: "ProviderConfig", name: "default" },
       ...(opts.conn === false ? {} : { writeConnectionSecretToRef: { name: "orders-conn" } }),

@@ -1,7 +1,6 @@
 import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
 import { protos, v1 as sql } from "@google-cloud/sql";
-import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
@@ -26,8 +25,7 @@ import {
   readiness,
 } from "./normalize.ts";
 import type { Instance } from "./normalize.ts";
-import { DatabaseParameters } from "./schema.ts";
-import type { DatabaseObservation } from "./schema.ts";
+import type { DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
 // The Database's ExternalClient: one Cloud SQL instance, named by the external name (metadata.name
 // by default). Every mutation is a long-running operation: it is started, recorded as
@@ -88,17 +86,9 @@ export function sdkSqlApi(session: GcpSession): SqlApi {
   };
 }
 
-const sharedLedger = new PasswordLedger();
-
 const PASSWORD_SOURCE: PasswordSource = { role: "admin", secretRefField: "adminPasswordSecretRef", unsetCode: "AdminPasswordUnset" };
 
-type Mr = Managed;
-
-export function parameters(mr: Mr): DatabaseParameters {
-  const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<DatabaseParameters, DatabaseObservation>;
 
 /** The instance name: the external name, else metadata.name. */
 export function instanceName(mr: Mr): string {
@@ -156,8 +146,7 @@ const IN_FLIGHT: Readonly<Record<string, { ready: "Creating" | "Deleting" | "Una
 
 /** The spec says deletionProtectionEnabled: false (explicitly; unset never counts). */
 function specAllowsDelete(mr: Mr): boolean {
-  const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  return parsed.success && parsed.data.deletionProtectionEnabled === false;
+  return mr.spec.forProvider.deletionProtectionEnabled === false;
 }
 
 /** The spec was edited after the last status write: a failure recorded before is no longer the user's latest word. */
@@ -192,25 +181,22 @@ export interface DatabaseClientOptions {
   /** The ProviderConfig's region: where an instance without forProvider.region goes. */
   readonly defaultRegion: string | undefined;
   readonly secrets?: DatabaseSecrets;
-  readonly ledger?: PasswordLedger;
+  /** The passwords this process set, per object: owned by the connector, which frees an entry when its object is deleted. */
+  readonly ledger: PasswordLedger;
 }
 
 /** The diff entry for a password rotation: sensitive, so no value is ever shown. */
 const PASSWORD_DIFF: FieldDiff = { path: "adminPassword", desired: undefined, observed: undefined, sensitive: true };
 
 /** One reconcile's client: observe remembers the instance it saw, so update and delete need no second read. */
-export class DatabaseClient implements ExternalClient {
+export class DatabaseClient implements ExternalClient<DatabaseParameters, DatabaseObservation> {
   readonly #o: DatabaseClientOptions;
   readonly #ledger: PasswordLedger;
   #seen: Instance | undefined;
 
   constructor(options: DatabaseClientOptions) {
     this.#o = options;
-    this.#ledger = options.ledger ?? sharedLedger;
-  }
-
-  withSecrets(secrets: DatabaseSecrets): DatabaseClient {
-    return new DatabaseClient({ ...this.#o, secrets, ledger: this.#ledger });
+    this.#ledger = options.ledger;
   }
 
   get #secrets(): DatabaseSecrets {
@@ -218,7 +204,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async observe(mr: Mr): Promise<Observation<DatabaseObservation>> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const op = await this.#inFlight(mr);
     const inst = await this.#o.api.get(this.#o.project, name);
@@ -272,7 +258,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async create(mr: Mr): Promise<CreateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
     const region = params.region ?? this.#o.defaultRegion;
@@ -292,7 +278,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const inst = this.#seen ?? (await this.#o.api.get(this.#o.project, name));
     if (!inst) throw new ProviderError("NotFound", `Cloud SQL instance "${name}" disappeared before it could be updated`);

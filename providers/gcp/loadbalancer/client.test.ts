@@ -6,6 +6,7 @@ import type { ExistingObservation, Managed, Observation, OperationRef } from "..
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
+import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
 
 // The LoadBalancer client against the in-memory fake, driven the way the core drives it: observe,
@@ -14,17 +15,20 @@ import type { LoadBalancerObservation } from "./schema.ts";
 const HC = { type: "HTTP", port: 8080, requestPath: "/healthz" };
 const UID = "0b6f6a3e-1111-2222-3333-444455556666";
 
-function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Record<string, string> } = {}): Managed {
+type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
+
+function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Record<string, string> } = {}): Lb {
   return {
     apiVersion: "gcp.terraplane.dev/v1alpha1",
     kind: "LoadBalancer",
     metadata: { name: "shop", namespace: "team", uid: UID, generation: 1, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
     spec: {
-      forProvider: {
+      // Parsed as the core hands it over: the provider never re-parses it.
+      forProvider: LoadBalancerParameters.parse({
         healthCheck: HC,
         backendServices: [{ name: "web", backends: [{ group: "projects/p/zones/europe-west1-b/instanceGroups/web" }] }],
         ...forProvider,
-      },
+      }),
       managementPolicies: ["*"],
       providerConfigRef: { kind: "ProviderConfig", name: "default" },
     },
@@ -44,7 +48,7 @@ function existing<A>(obs: Observation<A>): ExistingObservation<A> {
 const recorded = (ref: OperationRef | undefined): PendingOperation | undefined => (ref ? { ...ref, startedAt: "2026-01-01T00:00:00Z" } : undefined);
 
 /** One reconcile as the core does it; returns what it called. */
-async function reconcile(fake: FakeCompute, mr: Managed): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
+async function reconcile(fake: FakeCompute, mr: Lb): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
   const c = client(fake);
   const obs = await c.observe(mr);
   const status = mr.status ?? {};
@@ -69,7 +73,7 @@ async function reconcile(fake: FakeCompute, mr: Managed): Promise<{ obs: Observa
 }
 
 /** Reconciles, finishing operations in between, until Available with nothing to do. */
-async function converge(fake: FakeCompute, mr: Managed): Promise<ExistingObservation<LoadBalancerObservation>> {
+async function converge(fake: FakeCompute, mr: Lb): Promise<ExistingObservation<LoadBalancerObservation>> {
   for (let i = 0; i < 20; i++) {
     const { obs, called } = await reconcile(fake, mr);
     if (!called && obs.exists && obs.ready === "Available" && obs.diff.length === 0) return obs;
@@ -129,18 +133,18 @@ describe("LoadBalancerClient", () => {
     const mr = lb();
     await converge(fake, mr);
     const start = fake.mutations().length;
-    mr.spec.forProvider = {
+    mr.spec.forProvider = LoadBalancerParameters.parse({
       healthCheck: HC,
       backendServices: [
         { name: "web", backends: [] },
         { name: "api", timeoutSec: 60, backends: [] },
       ],
       urlMap: { defaultService: "web", hostRules: [{ hosts: ["api.example.com"], pathMatcher: "api" }], pathMatchers: [{ name: "api", defaultService: "api" }] },
-    };
+    });
     await converge(fake, mr);
     expect(fake.mutations().slice(start)).toEqual(["backendServices.insert:shop-bs-api", "backendServices.update:shop-bs-web", "urlMaps.update:shop-um"]);
     const mid = fake.mutations().length;
-    mr.spec.forProvider = { healthCheck: HC, backendServices: [{ name: "web", backends: [] }] };
+    mr.spec.forProvider = LoadBalancerParameters.parse({ healthCheck: HC, backendServices: [{ name: "web", backends: [] }] });
     const obs = await converge(fake, mr);
     expect(fake.mutations().slice(mid)).toEqual(["urlMaps.update:shop-um", "backendServices.delete:shop-bs-api"]);
     expect(obs.atProvider?.backendServices).toEqual([expect.objectContaining({ key: "web" })]);

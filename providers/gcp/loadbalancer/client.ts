@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { ProviderError } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, Readiness, UpdateResult } from "../../../core/provider.ts";
 import type { BackendService, ComputeApi, HealthCheck } from "../compute/api.ts";
@@ -21,7 +19,8 @@ import {
   urlMapOf,
 } from "./normalize.ts";
 import type { BackendServiceContext } from "./normalize.ts";
-import { KIND, LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
+import { KIND } from "./schema.ts";
+import type { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
 
 // The LoadBalancer's ExternalClient. Its resources form one chain (compute/chain.ts):
 //   level 0: health check, reserved address · 1: backend services · 2: URL map · 3: proxy · 4: forwarding rule
@@ -29,19 +28,12 @@ import { KIND, LoadBalancerObservation, LoadBalancerParameters } from "./schema.
 // the first build goes through create, one level per reconcile, and later changes through update.
 // Every step's operations are recorded in status.pendingOperation and checked on the next observe.
 
-type Mr = Managed;
-
-export function parameters(mr: Mr): LoadBalancerParameters {
-  const parsed = LoadBalancerParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<LoadBalancerParameters, LoadBalancerObservation>;
 
 /** Backend-service keys recorded in status that spec no longer has: deleted once the URL map stops using them. */
 function staleKeys(mr: Mr, params: LoadBalancerParameters): string[] {
-  const recorded = LoadBalancerObservation.safeParse(mr.status?.atProvider ?? {});
   const keys = new Set(params.backendServices.map((b) => b.name));
-  return recorded.success ? (recorded.data.backendServices ?? []).map((b) => b.key).filter((k) => !keys.has(k)) : [];
+  return (mr.status?.atProvider?.backendServices ?? []).map((b) => b.key).filter((k) => !keys.has(k));
 }
 
 export function frontendOf(params: LoadBalancerParameters, urlMap: ComputeFrontendSpec["urlMap"]): ComputeFrontendSpec {
@@ -83,7 +75,7 @@ interface Looked {
   readonly seen: Seen;
 }
 
-export class LoadBalancerClient implements ExternalClient {
+export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters, LoadBalancerObservation> {
   readonly #o: LoadBalancerClientOptions;
   #looked: Looked | undefined;
 
@@ -146,7 +138,7 @@ export class LoadBalancerClient implements ExternalClient {
   }
 
   async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const built = this.#build(mr, params, namesOf(mr));
     const pending = await checkPending(this.#o.api, this.#o.project, mr, { ledger: this.#ledger });
     const [chain, stale] = await Promise.all([readChain(built.parts), readChain(built.stale)]);
