@@ -1,13 +1,13 @@
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
-import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
-import type { Observed, Part, PartState, Step } from "../compute/chain.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, stepResult, topExists } from "../compute/chain.ts";
+import type { Observed, Part, PartState } from "../compute/chain.ts";
 import { frontendParts, portOf } from "../compute/frontend.ts";
 import type { FrontendSpec } from "../compute/frontend.ts";
 import { globalRef, namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, pendingOperation } from "../compute/operations.ts";
+import { checkPending } from "../compute/operations.ts";
 import type { PendingCheck } from "../compute/operations.ts";
 import { ownedByDescription, ownerDescription } from "../ownership.ts";
 import {
@@ -261,22 +261,17 @@ export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> 
 
   /** Builds the next level of the chain (the core calls create until the forwarding rule exists). */
   async create(mr: Mr): Promise<CreateResult> {
-    return resultOf(await ensureNext(await this.#chainOf(mr)), mr, "create");
+    return stepResult(await ensureNext(await this.#chainOf(mr)), "create");
   }
 
   async update(mr: Mr, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    return resultOf(await ensureNext(await this.#chainOf(mr)), mr);
+    return stepResult(await ensureNext(await this.#chainOf(mr)));
   }
 
   /** Deletes the chain in reverse, one level per call; only what this CDN created (or adopted by external name). */
   async delete(mr: Mr): Promise<DeleteResult> {
-    return resultOf(await deleteNext(deletable(mr, await this.#chainOf(mr))), mr);
+    return stepResult(await deleteNext(deletable(mr, await this.#chainOf(mr))));
   }
-}
-
-function resultOf(step: Step | undefined, mr: Managed, action?: string): { pendingOperation?: OperationRef } {
-  if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, action ?? step.action) };
 }
 
 /** The parts a delete may touch: those created for this CDN, or all of them when it adopted the chain by external name. */

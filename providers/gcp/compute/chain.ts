@@ -1,11 +1,10 @@
-import { isDeepStrictEqual } from "node:util";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import { Annotations } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { FieldDiff, Managed, Readiness } from "../../../core/provider.ts";
+import type { FieldDiff, Managed, OperationRef, Readiness } from "../../../core/provider.ts";
 import { ownedByDescription, ownerDescription, ownerLabels } from "../ownership.ts";
 import type { Collection, ComputeOperation, ResourceApi, ResourceReader } from "./api.ts";
-import { describeOperation, statusName } from "./operations.ts";
+import { describeOperation, pendingOperation, statusName } from "./operations.ts";
 
 // A chain of compute resources managed as one Kubernetes object (a LoadBalancer, a CDN): each
 // resource is a Part with a dependency level. Parts are read together; created level by level in
@@ -175,6 +174,12 @@ export interface Step {
   readonly action: "create" | "update" | "delete";
 }
 
+/** A step as a contract result: the operations it started, recorded as one pending operation (none when it started nothing). */
+export function stepResult(step: Step | undefined, action: string | undefined = step?.action): { pendingOperation?: OperationRef } {
+  if (!step || step.operations.length === 0 || action === undefined) return {};
+  return { pendingOperation: pendingOperation(step.operations, action) };
+}
+
 function cannotChange(o: Observed): ProviderError {
   const fields = o.state.diff.map((d) => `${d.path} is ${JSON.stringify(d.observed)}, spec says ${JSON.stringify(d.desired)}`).join("; ");
   return new ProviderError(
@@ -274,14 +279,4 @@ export function chainReadiness(chain: readonly Observed[], running: readonly Com
 /** atProvider entry of one part: name, self-link, whether it exists, and its details. */
 export function partStatus(o: Observed): { name: string; selfLink?: string; exists: boolean } & Record<string, unknown> {
   return { name: o.part.name, exists: o.state.exists, ...(o.state.selfLink ? { selfLink: o.state.selfLink } : {}), ...o.state.details };
-}
-
-/** Deep equality on normalised values, for diff builders. */
-export function differs(desired: unknown, observed: unknown): boolean {
-  return !isDeepStrictEqual(desired, observed);
-}
-
-/** A FieldDiff when `desired` is set and differs from `observed`. */
-export function fieldDiff(path: string, desired: unknown, observed: unknown): FieldDiff[] {
-  return desired !== undefined && differs(desired, observed) ? [{ path, desired, observed }] : [];
 }

@@ -1,6 +1,7 @@
+import { diffField } from "../../../core/diff.ts";
 import type { FieldDiff, Managed } from "../../../core/provider.ts";
 import type { Address, ComputeApi, ForwardingRule, TargetHttpProxy, TargetHttpsProxy, UrlMap } from "./api.ts";
-import { fieldDiff, part } from "./chain.ts";
+import { part } from "./chain.ts";
 import type { Part } from "./chain.ts";
 import { globalRef, normalizeRef } from "./names.ts";
 import type { ChainNames } from "./names.ts";
@@ -125,9 +126,9 @@ export function urlMapDiff(spec: UrlMapSpec, observed: UrlMap, project: string, 
   const want = normalizeUrlMap(spec, project);
   const have = normalizeUrlMap(observed, project);
   return [
-    ...fieldDiff(`${path}.defaultService`, want.defaultService, have.defaultService),
-    ...fieldDiff(`${path}.hostRules`, want.hostRules, have.hostRules),
-    ...fieldDiff(`${path}.pathMatchers`, want.pathMatchers, have.pathMatchers),
+    ...diffField(`${path}.defaultService`, want.defaultService, have.defaultService),
+    ...diffField(`${path}.hostRules`, want.hostRules, have.hostRules),
+    ...diffField(`${path}.pathMatchers`, want.pathMatchers, have.pathMatchers),
   ];
 }
 
@@ -165,12 +166,12 @@ export function proxyDiff(ctx: Pick<FrontendContext, "project" | "names" | "path
   const path = ctx.paths?.targetProxy ?? "targetProxy";
   const urlMap = globalRef(ctx.project, "urlMaps", ctx.names.urlMap);
   const observedUrlMap = observed.urlMap ? normalizeRef(observed.urlMap, ctx.project) : null;
-  const diff = fieldDiff(`${path}.urlMap`, urlMap, observedUrlMap);
+  const diff = diffField(`${path}.urlMap`, urlMap, observedUrlMap);
   if (spec.protocol !== "HTTPS") return diff;
   // Order matters: the first certificate is the primary one.
   const certs = (spec.sslCertificates ?? []).map((c) => normalizeRef(c, ctx.project));
   const observedCerts = (observed.sslCertificates ?? []).map((c) => normalizeRef(c, ctx.project));
-  return [...diff, ...fieldDiff(`${path}.sslCertificates`, certs, observedCerts)];
+  return [...diff, ...diffField(`${path}.sslCertificates`, certs, observedCerts)];
 }
 
 export function proxyPart(ctx: FrontendContext, spec: ProxySpec): Part {
@@ -261,9 +262,9 @@ export function forwardingRuleBody(ctx: Pick<FrontendContext, "project" | "names
 export function forwardingRuleDiff(ctx: Pick<FrontendContext, "project" | "names" | "paths">, spec: FrontendSpec, observed: ForwardingRule): FieldDiff[] {
   const path = ctx.paths?.forwardingRule ?? "forwardingRule";
   return [
-    ...fieldDiff(`${path}.target`, proxyRef(ctx, spec.proxy), observed.target ? normalizeRef(observed.target, ctx.project) : null),
-    ...fieldDiff(`${path}.port`, spec.forwardingRule.port ?? defaultPort(spec.proxy), portOf(observed.portRange) ?? null),
-    ...fieldDiff(`${path}.loadBalancingScheme`, spec.forwardingRule.loadBalancingScheme, observed.loadBalancingScheme ?? null),
+    ...diffField(`${path}.target`, proxyRef(ctx, spec.proxy), observed.target ? normalizeRef(observed.target, ctx.project) : null),
+    ...diffField(`${path}.port`, spec.forwardingRule.port ?? defaultPort(spec.proxy), portOf(observed.portRange) ?? null),
+    ...diffField(`${path}.loadBalancingScheme`, spec.forwardingRule.loadBalancingScheme, observed.loadBalancingScheme ?? null),
   ];
 }
 

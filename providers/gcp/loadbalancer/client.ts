@@ -1,13 +1,13 @@
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, Readiness, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness, UpdateResult } from "../../../core/provider.ts";
 import type { BackendService, ComputeApi, HealthCheck } from "../compute/api.ts";
-import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, part, partStatus, readChain, topExists } from "../compute/chain.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, part, partStatus, readChain, stepResult, topExists } from "../compute/chain.ts";
 import type { Observed, Part, Step } from "../compute/chain.ts";
 import { frontendParts } from "../compute/frontend.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
 import { namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, pendingOperation, sharedOperationLedger } from "../compute/operations.ts";
+import { checkPending, sharedOperationLedger } from "../compute/operations.ts";
 import type { OperationLedger, PendingCheck } from "../compute/operations.ts";
 import {
   backendServiceBody,
@@ -87,8 +87,8 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     return this.#o.ledger ?? sharedOperationLedger;
   }
 
-  #result(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
-    const result = resultOf(step, mr);
+  #result(step: Step | undefined, mr: Mr): { pendingOperation?: OperationRef } {
+    const result = stepResult(step);
     this.#ledger.record(mr.metadata.uid, result.pendingOperation);
     return result;
   }
@@ -194,11 +194,6 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     const { chain, stale } = await this.#current(mr);
     return this.#result(await deleteNext(this.#deletable(mr, chain), stale), mr);
   }
-}
-
-function resultOf(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
-  if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, step.action) };
 }
 
 function staleDiff(stale: readonly Observed[]): FieldDiff[] {
