@@ -74,8 +74,8 @@ export interface FrontendContext {
   readonly project: string;
   readonly owner: Managed;
   readonly names: ChainNames;
-  /** The URL map's dependency level (after the backends it references); proxy +1, forwarding rule +2. The address is level 0. */
-  readonly level: number;
+  /** The keys of the chain's parts the URL map routes to (its backends): it is created after them. */
+  readonly routesTo: readonly string[];
   readonly paths?: FrontendPaths;
 }
 
@@ -139,7 +139,7 @@ export function urlMapPart(ctx: FrontendContext, spec: UrlMapSpec): Part {
     type: "URL map",
     collection: "urlMaps",
     name: ctx.names.urlMap,
-    level: ctx.level,
+    dependsOn: ctx.routesTo,
     project: ctx.project,
     owner: ctx.owner,
     api: ctx.api.urlMaps,
@@ -176,7 +176,7 @@ export function proxyDiff(ctx: Pick<FrontendContext, "project" | "names" | "path
 
 export function proxyPart(ctx: FrontendContext, spec: ProxySpec): Part {
   const urlMap = globalRef(ctx.project, "urlMaps", ctx.names.urlMap);
-  const common = { key: "targetProxy", name: ctx.names.targetProxy, level: ctx.level + 1, project: ctx.project, owner: ctx.owner };
+  const common = { key: "targetProxy", name: ctx.names.targetProxy, dependsOn: ["urlMap"], project: ctx.project, owner: ctx.owner };
   const urlMapChanged = (diff: readonly FieldDiff[]): boolean => diff.some((d) => d.path.endsWith(".urlMap"));
   if (spec.protocol === "HTTPS") {
     const api = ctx.api.targetHttpsProxies;
@@ -222,7 +222,7 @@ export function addressPart(ctx: FrontendContext, spec: AddressSpec): Part | und
     type: "global address",
     collection: "addresses",
     name,
-    level: 0,
+    dependsOn: [],
     ...(spec.mode === "Existing" ? { external: true } : {}),
     project: ctx.project,
     owner: ctx.owner,
@@ -276,7 +276,8 @@ export function forwardingRulePart(ctx: FrontendContext, spec: FrontendSpec): Pa
     type: "global forwarding rule",
     collection: "forwardingRules",
     name: ctx.names.forwardingRule,
-    level: ctx.level + 2,
+    // The proxy it targets, and the address it listens on (none for an ephemeral IP).
+    dependsOn: ["targetProxy", ...(addressRef(ctx, spec.address) !== undefined ? ["address"] : [])],
     project: ctx.project,
     owner: ctx.owner,
     api,
@@ -290,7 +291,7 @@ export function forwardingRulePart(ctx: FrontendContext, spec: FrontendSpec): Pa
   });
 }
 
-/** The front end's parts: [address?] (level 0), URL map (level), proxy (level+1), forwarding rule (level+2). */
+/** The front end's parts: [address?], URL map (after what it routes to), proxy (after the URL map), forwarding rule (after proxy and address). */
 export function frontendParts(ctx: FrontendContext, spec: FrontendSpec): Part[] {
   const address = addressPart(ctx, spec.address);
   return [...(address ? [address] : []), urlMapPart(ctx, spec.urlMap), proxyPart(ctx, spec.proxy), forwardingRulePart(ctx, spec)];

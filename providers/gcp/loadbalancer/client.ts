@@ -1,7 +1,6 @@
-import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness, UpdateResult } from "../../../core/provider.ts";
 import type { BackendService, ComputeApi, HealthCheck } from "../compute/api.ts";
-import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, part, partStatus, readChain, stepResult, topExists } from "../compute/chain.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, mayDelete, part, partStatus, readChain, stepResult, topExists } from "../compute/chain.ts";
 import type { Observed, Part, Step } from "../compute/chain.ts";
 import { frontendParts } from "../compute/frontend.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
@@ -22,10 +21,12 @@ import type { BackendServiceContext } from "./normalize.ts";
 import { KIND } from "./schema.ts";
 import type { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
 
-// The LoadBalancer's ExternalClient. Its resources form one chain (compute/chain.ts):
-//   level 0: health check, reserved address · 1: backend services · 2: URL map · 3: proxy · 4: forwarding rule
+// The LoadBalancer's ExternalClient. Its resources form one chain (compute/chain.ts), each part
+// naming what it references: backend services → health check; URL map → backend services;
+// proxy → URL map; forwarding rule → proxy and reserved address. So the waves are:
+//   health check, reserved address · backend services · URL map · proxy · forwarding rule
 // observe reads them all; the object "exists" once the forwarding rule (the entry point) does, so
-// the first build goes through create, one level per reconcile, and later changes through update.
+// the first build goes through create, one wave per reconcile, and later changes through update.
 // Every step's operations are recorded in status.pendingOperation and checked on the next observe.
 
 type Mr = Managed<LoadBalancerParameters, LoadBalancerObservation>;
@@ -104,7 +105,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
       type: "health check",
       collection: "healthChecks",
       name: names.healthCheck,
-      level: 0,
+      dependsOn: [],
       api: api.healthChecks,
       desired: healthCheckBody(params.healthCheck),
       diff: (hc) => healthCheckDiff(params.healthCheck, hc),
@@ -121,7 +122,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
         type: "backend service",
         collection: "backendServices",
         name: names.backendService(spec.name),
-        level: 1,
+        dependsOn: [healthCheck.key],
         api: api.backendServices,
         desired: backendServiceBody(ctx, spec),
         diff: (bs) => backendServiceDiff(ctx, spec, bs),
@@ -133,8 +134,10 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
         },
       });
     const stale = staleKeys(mr, params).map((key) => backendService({ name: key, backends: [] }));
-    const frontend = frontendParts({ api, project, owner: mr, names, level: 2, paths: { targetProxy: "frontend", forwardingRule: "frontend", address: "frontend.address" } }, frontendOf(params, urlMapOf(params, project, names)));
-    return { parts: [healthCheck, ...params.backendServices.map(backendService), ...frontend], stale, seen };
+    const services = params.backendServices.map(backendService);
+    const paths = { targetProxy: "frontend", forwardingRule: "frontend", address: "frontend.address" };
+    const frontend = frontendParts({ api, project, owner: mr, names, routesTo: services.map((s) => s.key), paths }, frontendOf(params, urlMapOf(params, project, names)));
+    return { parts: [healthCheck, ...services, ...frontend], stale, seen };
   }
 
   async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
@@ -151,7 +154,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     const deleting = mr.metadata.deletionTimestamp !== undefined;
     if (!deleting) assertOwned(chain, mr, KIND);
     const atProvider = atProviderOf(chain, stale);
-    const exists = deleting ? anyManagedExists([...this.#deletable(mr, chain), ...stale]) : topExists(chain);
+    const exists = deleting ? anyManagedExists([...chain.filter((o) => mayDelete(mr, o)), ...stale]) : topExists(chain);
     if (!exists && !pending.running) return { exists: false };
     const diff = [...chainDiff(chain), ...staleDiff(stale)];
     const lateInitialized = lateInit(params, seen);
@@ -171,10 +174,6 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     };
   }
 
-  /** Parts this object may delete: its own, or all of them when it adopted the chain by external name. */
-  #deletable(mr: Mr, chain: readonly Observed[]): Observed[] {
-    return chain.filter((o) => o.state.owned || externalName(mr) !== undefined);
-  }
 
   async #current(mr: Mr): Promise<Looked> {
     return this.#looked ?? (await this.#look(mr));
@@ -192,7 +191,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
 
   async delete(mr: Mr): Promise<DeleteResult> {
     const { chain, stale } = await this.#current(mr);
-    return this.#result(await deleteNext(this.#deletable(mr, chain), stale), mr);
+    return this.#result(await deleteNext(chain, { stale, mayDelete: (o) => mayDelete(mr, o) }), mr);
   }
 }
 
