@@ -11,7 +11,9 @@ export { cdnKind } from "./schema.ts";
 // a URL map, target proxy and forwarding rule whose names derive from metadata.name (or the
 // external-name annotation), so a create whose answer was lost finds the same resources again.
 
-export const cdnConnector = gcpConnector<CdnParameters, CdnObservation>((session) => new CdnClient({ api: sdkComputeApi(session), project: session.project }));
+export const cdnConnector = gcpConnector<CdnParameters, CdnObservation>(
+  (session, _mr, ctx) => new CdnClient({ api: sdkComputeApi(session, ctx.signal), project: session.project }),
+);
 
 export const cdn: RegisteredKind<CdnParameters, CdnObservation> = {
   provider: "gcp",

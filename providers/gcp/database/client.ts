@@ -5,6 +5,7 @@ import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
+import { callOptions } from "../call-options.ts";
 import { gcpCall } from "../errors.ts";
 import { ownerLabels } from "../ownership.ts";
 import type { GcpSession } from "../session.ts";
@@ -47,15 +48,19 @@ export interface SqlApi {
 
 const isNotFound = (err: unknown): boolean => errorClassOf(err) === "NotFound";
 
-/** SqlApi over the official clients, cached by the session (the clients alone retry). */
-export function sdkSqlApi(session: GcpSession): SqlApi {
+/**
+ * SqlApi over the official clients, cached by the session (the clients alone retry), for one
+ * reconcile: every call carries its signal, so a hung endpoint is cancelled at the deadline.
+ */
+export function sdkSqlApi(session: GcpSession, signal: AbortSignal): SqlApi {
+  const o = callOptions(signal);
   const instances = session.client(sql.SqlInstancesServiceClient);
   const operations = session.client(sql.SqlOperationsServiceClient);
   const users = session.client(sql.SqlUsersServiceClient);
   return {
     async get(project, instance) {
       try {
-        const [found] = await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }));
+        const [found] = await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }, o));
         return found;
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -63,25 +68,25 @@ export function sdkSqlApi(session: GcpSession): SqlApi {
       }
     },
     async insert(project, body) {
-      return (await gcpCall("sqladmin:instances.insert", () => instances.insert({ project, body })))[0];
+      return (await gcpCall("sqladmin:instances.insert", () => instances.insert({ project, body }, o)))[0];
     },
     async patch(project, instance, body) {
-      return (await gcpCall("sqladmin:instances.patch", () => instances.patch({ project, instance, body })))[0];
+      return (await gcpCall("sqladmin:instances.patch", () => instances.patch({ project, instance, body }, o)))[0];
     },
     async delete(project, instance) {
       try {
-        return (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance })))[0];
+        return (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance }, o)))[0];
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
     async operation(project, name) {
-      return (await gcpCall("sqladmin:operations.get", () => operations.get({ project, operation: name })))[0];
+      return (await gcpCall("sqladmin:operations.get", () => operations.get({ project, operation: name }, o)))[0];
     },
     async setPassword(project, instance, user, password) {
       const body = { name: user.name, password, ...(user.host ? { host: user.host } : {}) };
-      return (await gcpCall("sqladmin:users.update", () => users.update({ project, instance, name: user.name, ...(user.host ? { host: user.host } : {}), body })))[0];
+      return (await gcpCall("sqladmin:users.update", () => users.update({ project, instance, name: user.name, ...(user.host ? { host: user.host } : {}), body }, o)))[0];
     },
   };
 }

@@ -16,7 +16,7 @@ const passwords = new PasswordLedger();
 export const databaseConnector = gcpConnector<DatabaseParameters, DatabaseObservation>(
   async (session, mr, ctx) =>
     new DatabaseClient({
-      api: sdkSqlApi(session),
+      api: sdkSqlApi(session, ctx.signal),
       project: session.project,
       defaultRegion: session.defaultRegion,
       secrets: await readDatabaseSecrets(mr, ctx, mr.spec.forProvider.adminPasswordSecretRef),

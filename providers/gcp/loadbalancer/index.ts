@@ -11,7 +11,7 @@ export { loadBalancerKind } from "./schema.ts";
 // external-name annotation) up front, so a create whose outcome was lost is found again by name.
 
 export const loadBalancerConnector = gcpConnector<LoadBalancerParameters, LoadBalancerObservation>(
-  (session) => new LoadBalancerClient({ api: sdkComputeApi(session), project: session.project }),
+  (session, _mr, ctx) => new LoadBalancerClient({ api: sdkComputeApi(session, ctx.signal), project: session.project }),
 );
 
 export const loadBalancer: RegisteredKind<LoadBalancerParameters, LoadBalancerObservation> = {
