@@ -123,8 +123,6 @@ export class OperationLedger {
   }
 }
 
-/** One ledger for the process: every chain kind's clients share it. */
-export const sharedOperationLedger = new OperationLedger();
 
 export interface PendingCheck {
   /** The recorded operation, while any of its operations still runs. */

@@ -6,6 +6,7 @@ import type { ExistingObservation, Managed, Observation, OperationRef } from "..
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
+import { loadBalancerConnectorWith } from "./index.ts";
 import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
 
@@ -194,5 +195,23 @@ describe("LoadBalancerClient", () => {
       "healthChecks.delete:shop-hc",
       "addresses.delete:shop-ip",
     ]);
+  });
+
+  it("keeps one ledger entry per object with an operation in flight, all freed by the connector's forget when the objects are deleted", async () => {
+    const fake = new FakeCompute();
+    const ledger = new OperationLedger();
+    const uids = Array.from({ length: 1_000 }, (_, i) => `uid-${i}`);
+    for (const [i, uid] of uids.entries()) {
+      const mr = lb();
+      mr.metadata.uid = uid;
+      mr.metadata.name = `shop-${i}`;
+      const c = new LoadBalancerClient({ api: fake.api(), project: "p", ledger });
+      expect((await c.observe(mr)).exists).toBe(false);
+      expect((await c.create(mr)).pendingOperation).toMatchObject({ action: "create" });
+    }
+    expect(ledger.size).toBe(1_000);
+    const connector = loadBalancerConnectorWith(ledger);
+    for (const uid of uids) connector.forget?.(uid);
+    expect(ledger.size).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { frontendParts } from "../compute/frontend.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
 import { namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, sharedOperationLedger } from "../compute/operations.ts";
+import { checkPending } from "../compute/operations.ts";
 import type { OperationLedger, PendingCheck } from "../compute/operations.ts";
 import {
   backendServiceBody,
@@ -64,8 +64,8 @@ interface Built {
 export interface LoadBalancerClientOptions {
   readonly api: ComputeApi;
   readonly project: string;
-  /** Operations started by this process (default: the process-wide one). */
-  readonly ledger?: OperationLedger;
+  /** Operations this process started, per object: owned by the connector, which frees an entry when its object is deleted. */
+  readonly ledger: OperationLedger;
 }
 
 /** The result of one observe, kept for the create/update/delete of the same reconcile. */
@@ -85,7 +85,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
   }
 
   get #ledger(): OperationLedger {
-    return this.#o.ledger ?? sharedOperationLedger;
+    return this.#o.ledger;
   }
 
   #result(step: Step | undefined, mr: Mr): { pendingOperation?: OperationRef } {
