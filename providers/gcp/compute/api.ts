@@ -10,10 +10,9 @@ import {
   TargetHttpsProxiesClient,
   UrlMapsClient,
 } from "@google-cloud/compute";
-import { errorClassOf } from "../../../core/errors.ts";
 import { callOptions } from "../call-options.ts";
 import type { GoogleCallOptions } from "../call-options.ts";
-import { gcpCall } from "../errors.ts";
+import { gcpCall, unlessNotFound } from "../errors.ts";
 import type { GcpSession } from "../session.ts";
 
 // The compute v1 calls the load-balancing kinds (LoadBalancer, CDN) make, over the official
@@ -94,15 +93,6 @@ export function operationName(started: readonly [{ readonly latestResponse?: { r
   return name;
 }
 
-async function orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (errorClassOf(err) === "NotFound") return undefined;
-    throw err;
-  }
-}
-
 interface Calls<R> {
   readonly get: (project: string, name: string) => Promise<readonly [R, ...unknown[]]>;
   readonly insert: (project: string, body: R) => Promise<Parameters<typeof operationName>[0]>;
@@ -111,9 +101,9 @@ interface Calls<R> {
 
 function reader<R>(collection: Collection, calls: Calls<R>): ResourceReader<R> {
   return {
-    get: (project, name) => orUndefined(async () => (await gcpCall(`compute:${collection}.get`, () => calls.get(project, name)))[0]),
+    get: (project, name) => unlessNotFound(async () => (await gcpCall(`compute:${collection}.get`, () => calls.get(project, name)))[0]),
     insert: async (project, body) => operationName(await gcpCall(`compute:${collection}.insert`, () => calls.insert(project, body))),
-    delete: (project, name) => orUndefined(async () => operationName(await gcpCall(`compute:${collection}.delete`, () => calls.delete(project, name)))),
+    delete: (project, name) => unlessNotFound(async () => operationName(await gcpCall(`compute:${collection}.delete`, () => calls.delete(project, name)))),
   };
 }
 
@@ -267,6 +257,6 @@ export function sdkComputeApi(session: GcpSession, signal: AbortSignal): Compute
     targetHttpsProxies: targetHttpsProxiesApi(session.client(TargetHttpsProxiesClient), o),
     globalAddresses: globalAddressesApi(session.client(GlobalAddressesClient), o),
     globalForwardingRules: globalForwardingRulesApi(session.client(GlobalForwardingRulesClient), o),
-    operation: (project, operation) => orUndefined(async () => (await gcpCall("compute:globalOperations.get", () => operations.get({ project, operation }, o)))[0]),
+    operation: (project, operation) => unlessNotFound(async () => (await gcpCall("compute:globalOperations.get", () => operations.get({ project, operation }, o)))[0]),
   };
 }

@@ -1,4 +1,4 @@
-import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import type { Managed, OperationRef } from "../../../core/provider.ts";
 import { OperationStatus } from "./api.ts";
@@ -131,15 +131,6 @@ export interface PendingCheck {
   readonly runningOps: readonly ComputeOperation[];
 }
 
-async function fetchOperation(api: ComputeApi, project: string, name: string): Promise<ComputeOperation | undefined> {
-  try {
-    return await api.operation(project, name);
-  } catch (err) {
-    if (errorClassOf(err) === "NotFound") return undefined;
-    throw err;
-  }
-}
-
 function endedMsAgo(op: ComputeOperation, now: number): number {
   const end = Date.parse(op.endTime ?? "");
   return Number.isNaN(end) ? Number.POSITIVE_INFINITY : now - end;
@@ -168,7 +159,7 @@ export async function checkPending(api: ComputeApi, project: string, mr: Managed
   const recorded = recordedOf(mr, opts.ledger);
   const names = operationNames(recorded);
   if (!recorded || names.length === 0) return { runningOps: [] };
-  const ops = (await Promise.all(names.map((n) => fetchOperation(api, project, n)))).filter((op) => op !== undefined);
+  const ops = (await Promise.all(names.map((n) => api.operation(project, n)))).filter((op) => op !== undefined);
   const runningOps = ops.filter((op) => statusName(op) !== "DONE");
   if (runningOps.length > 0) return { running: { id: recorded.id, action: recorded.action }, runningOps };
   opts.ledger?.finished(mr.metadata.uid, recorded.id);

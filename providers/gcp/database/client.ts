@@ -6,7 +6,7 @@ import type { ErrorClass } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { callOptions } from "../call-options.ts";
-import { gcpCall } from "../errors.ts";
+import { gcpCall, unlessNotFound } from "../errors.ts";
 import { ownerLabels } from "../ownership.ts";
 import type { GcpSession } from "../session.ts";
 import {
@@ -46,8 +46,6 @@ export interface SqlApi {
   setPassword(project: string, instance: string, user: { name: string; host?: string }, password: string): Promise<Operation>;
 }
 
-const isNotFound = (err: unknown): boolean => errorClassOf(err) === "NotFound";
-
 /**
  * SqlApi over the official clients, cached by the session (the clients alone retry), for one
  * reconcile: every call carries its signal, so a hung endpoint is cancelled at the deadline.
@@ -59,13 +57,7 @@ export function sdkSqlApi(session: GcpSession, signal: AbortSignal): SqlApi {
   const users = session.client(sql.SqlUsersServiceClient);
   return {
     async get(project, instance) {
-      try {
-        const [found] = await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }, o));
-        return found;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return unlessNotFound(async () => (await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }, o)))[0]);
     },
     async insert(project, body) {
       return (await gcpCall("sqladmin:instances.insert", () => instances.insert({ project, body }, o)))[0];
@@ -74,12 +66,7 @@ export function sdkSqlApi(session: GcpSession, signal: AbortSignal): SqlApi {
       return (await gcpCall("sqladmin:instances.patch", () => instances.patch({ project, instance, body }, o)))[0];
     },
     async delete(project, instance) {
-      try {
-        return (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance }, o)))[0];
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return unlessNotFound(async () => (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance }, o)))[0]);
     },
     async operation(project, name) {
       return (await gcpCall("sqladmin:operations.get", () => operations.get({ project, operation: name }, o)))[0];
@@ -245,21 +232,12 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   async #inFlight(mr: Mr): Promise<OperationRef | undefined> {
     const recorded = mr.status?.pendingOperation;
     if (!recorded || recorded.id.startsWith(STATE_PREFIX) || recorded.id === "") return undefined;
-    const op = await this.#operation(recorded.id);
+    const op = await unlessNotFound(() => this.#o.api.operation(this.#o.project, recorded.id));
     if (!op) return undefined; // forgotten by Cloud SQL: look at the instance instead
     if (statusOf(op) !== "DONE") return { id: recorded.id, action: recorded.action };
     const failed = operationError(op, recorded.action);
     if (failed && !specChangedSince(mr) && !mr.metadata.deletionTimestamp) throw failed;
     return undefined;
-  }
-
-  async #operation(name: string): Promise<Operation | undefined> {
-    try {
-      return await this.#o.api.operation(this.#o.project, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 
   async create(mr: Mr): Promise<CreateResult> {
