@@ -1,4 +1,4 @@
-import { ProviderError } from "../../core/errors.ts";
+import { errorClassOf, ProviderError } from "../../core/errors.ts";
 import type { ErrorClass } from "../../core/errors.ts";
 import { googleErrorReason } from "./google-error.ts";
 
@@ -72,6 +72,12 @@ export async function gcpCall<T>(operation: string, call: () => Promise<T>): Pro
   }
 }
 
-export function isGoogleNotFound(err: unknown): boolean {
-  return classifyGoogleError(err) === "NotFound";
+/** The call's result, or undefined when what it asks for does not exist (an already classified NotFound). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (errorClassOf(err) === "NotFound") return undefined;
+    throw err;
+  }
 }

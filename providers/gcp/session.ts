@@ -33,20 +33,32 @@ export class GcpSession {
 
 const MAX_SESSIONS = 256;
 
+/**
+ * Builds one reconcile's client for a kind on a cached session. It receives the typed object and the
+ * connect context: `ctx.signal` goes to every SDK call the client makes, secrets are read through `ctx`.
+ */
+export type MakeClient<F, A> = (session: GcpSession, mr: Managed<F, A>, ctx: ConnectContext) => ExternalClient<F, A> | Promise<ExternalClient<F, A>>;
+
+export interface GcpConnectorOptions {
+  /** Frees what the kind keeps per object (operation and password ledgers) once the object is deleted. */
+  readonly forget?: (uid: string) => void;
+}
+
 /** The GCP Connector: resolves the ProviderConfig and credentials into a cached session, then builds the kind's client on it. */
-export function gcpConnector<F, A>(makeClient: (session: GcpSession, mr: Managed<F, A>) => ExternalClient<F, A>): Connector<F, A> {
+export function gcpConnector<F, A>(makeClient: MakeClient<F, A>, options: GcpConnectorOptions = {}): Connector<F, A> {
   const sessions = new Map<string, GcpSession>();
   return {
     async connect(mr, ctx) {
-      const { key, project, region, options } = await resolveConfig(mr, ctx);
+      const { key, project, region, options: clientOptions } = await resolveConfig(mr, ctx);
       let session = sessions.get(key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new GcpSession(project, region, options);
+        session = new GcpSession(project, region, clientOptions);
         sessions.set(key, session);
       }
-      return makeClient(session, mr);
+      return makeClient(session, mr, ctx);
     },
+    ...(options.forget ? { forget: options.forget } : {}),
   };
 }
 

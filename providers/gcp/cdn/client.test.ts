@@ -1,38 +1,52 @@
+import assert from "node:assert";
 import { describe, expect, it } from "vitest";
-import type { PendingOperation } from "../../../core/managed.ts";
-import type { Managed, Observation } from "../../../core/provider.ts";
+import type { ExistingObservation, Managed, Observation, OperationRef } from "../../../core/provider.ts";
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { CdnClient } from "./client.ts";
+import { CdnParameters } from "./schema.ts";
+import type { CdnObservation } from "./schema.ts";
 
 // The CDN client against the in-memory compute fake, driven the way the core drives it: observe,
 // then create / update / delete as the observation says, operations finishing in between.
 
-function cdnObject(forProvider: Record<string, unknown> = { origin: { bucketName: "assets-bucket" } }): Managed {
+type Cdn = Managed<CdnParameters, CdnObservation>;
+
+function cdnObject(forProvider: Record<string, unknown> = { origin: { bucketName: "assets-bucket" } }): Cdn {
   return {
     kind: "CDN",
     metadata: { name: "shop", namespace: "web", uid: "u-1", generation: 1 },
-    spec: { forProvider, managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
+    // Parsed as the core hands it over: the provider never re-parses it.
+    spec: { forProvider: CdnParameters.parse(forProvider), managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
   };
 }
 
 /** One reconcile as the core does it; returns the observation and records status as the core would. */
-async function reconcile(fake: FakeCompute, mr: Managed): Promise<Observation> {
+async function reconcile(fake: FakeCompute, mr: Cdn): Promise<Observation<CdnObservation>> {
   const client = new CdnClient({ api: fake.api(), project: "p" });
   const obs = await client.observe(mr);
-  const record = (pendingOperation: PendingOperation | undefined): void => {
-    mr.status = { ...mr.status, pendingOperation, ...(obs.atProvider ? { atProvider: obs.atProvider } : {}), observedGeneration: mr.metadata.generation };
+  // As the core records an operation: the provider names it, the core stamps when it started.
+  const record = (ref: OperationRef | undefined): void => {
+    const pendingOperation = ref ? { ...ref, startedAt: "2026-01-01T00:00:00Z" } : undefined;
+    mr.status = { ...mr.status, pendingOperation, ...(obs.exists && obs.atProvider ? { atProvider: obs.atProvider } : {}), observedGeneration: mr.metadata.generation };
   };
-  if (mr.metadata.deletionTimestamp) {
-    if (obs.exists && !obs.pendingOperation) record((await client.delete(mr)).pendingOperation);
-    else record(obs.pendingOperation);
-  } else if (!obs.exists) record((await client.create(mr)).pendingOperation);
-  else if (!obs.upToDate && !obs.pendingOperation) record((await client.update(mr, obs.diff ?? [])).pendingOperation);
+  if (!obs.exists) {
+    if (!mr.metadata.deletionTimestamp) record((await client.create(mr)).pendingOperation);
+    else record(undefined);
+  } else if (mr.metadata.deletionTimestamp) {
+    record(obs.pendingOperation ?? (await client.delete(mr)).pendingOperation);
+  } else if (obs.diff.length > 0 && !obs.pendingOperation) record((await client.update(mr, obs.diff)).pendingOperation);
   else record(obs.pendingOperation);
   return obs;
 }
 
+/** The observation of a resource that exists (fails the test otherwise). */
+function existing<A>(obs: Observation<A>): ExistingObservation<A> {
+  assert(obs.exists, "expected the resource to exist");
+  return obs;
+}
+
 /** Reconciles, finishing operations in between, until the chain settles; returns the mutations of each step. */
-async function converge(fake: FakeCompute, mr: Managed): Promise<string[][]> {
+async function converge(fake: FakeCompute, mr: Cdn): Promise<string[][]> {
   const steps: string[][] = [];
   for (let i = 0; i < 12; i++) {
     const before = fake.mutations().length;
@@ -40,7 +54,7 @@ async function converge(fake: FakeCompute, mr: Managed): Promise<string[][]> {
     const made = fake.mutations().slice(before);
     if (made.length > 0) steps.push(made);
     fake.finish();
-    if (mr.metadata.deletionTimestamp ? !obs.exists : obs.upToDate && obs.ready === "Available" && !obs.pendingOperation) return steps;
+    if (mr.metadata.deletionTimestamp ? !obs.exists : obs.exists && obs.diff.length === 0 && obs.ready === "Available" && !obs.pendingOperation) return steps;
   }
   throw new Error("did not converge");
 }
@@ -57,8 +71,8 @@ describe("CdnClient", () => {
     ]);
     expect(fake.backendBuckets.items.get("shop-bb")).toMatchObject({ bucketName: "assets-bucket", enableCdn: true, description: "Managed by Terraplane: CDN web/shop (uid u-1)" });
     expect(fake.urlMaps.items.get("shop-um")?.defaultService).toBe("projects/p/global/backendBuckets/shop-bb");
-    const obs = await reconcile(fake, mr);
-    expect(obs).toMatchObject({ exists: true, upToDate: true, ready: "Available" });
+    const obs = existing(await reconcile(fake, mr));
+    expect(obs).toMatchObject({ exists: true, diff: [], ready: "Available" });
     expect(obs.atProvider).toMatchObject({ backend: { name: "shop-bb", state: "READY" }, forwardingRule: { name: "shop-fr", state: "READY" } });
   });
 
@@ -66,7 +80,7 @@ describe("CdnClient", () => {
     const fake = new FakeCompute();
     const mr = cdnObject();
     await reconcile(fake, mr); // create: backend and address
-    const obs = await reconcile(fake, mr);
+    const obs = existing(await reconcile(fake, mr));
     expect(obs).toMatchObject({ exists: true, ready: "Creating" });
     expect(obs.message).toMatch(/^waiting for compute: insert of backendBuckets\/shop-bb is RUNNING; insert of addresses\/shop-ip is RUNNING$/);
     expect(obs.atProvider).toMatchObject({ backend: { state: "PENDING" }, urlMap: { state: "MISSING" } });
@@ -79,16 +93,15 @@ describe("CdnClient", () => {
     const bb = fake.backendBuckets.items.get("shop-bb");
     if (bb) bb.enableCdn = false;
     const before = fake.mutations().length;
-    const drifted = await reconcile(fake, mr);
-    expect(drifted.diff?.map((d) => d.path)).toEqual(["enableCdn"]);
+    const drifted = existing(await reconcile(fake, mr));
+    expect(drifted.diff.map((d) => d.path)).toEqual(["enableCdn"]);
     expect(fake.mutations().slice(before)).toEqual(["backendBuckets.update:shop-bb"]);
     expect(fake.backendBuckets.items.get("shop-bb")?.enableCdn).toBe(true);
     fake.finish();
 
     fake.forwardingRules.items.delete("shop-fr");
-    const missing = await reconcile(fake, mr);
-    expect(missing).toMatchObject({ exists: true, upToDate: false });
-    expect(missing.diff?.map((d) => d.path)).toEqual(["forwardingRule"]);
+    const missing = existing(await reconcile(fake, mr));
+    expect(missing.diff.map((d) => d.path)).toEqual(["forwardingRule"]);
     expect(fake.mutations().at(-1)).toBe("forwardingRules.insert:shop-fr");
   });
 
@@ -125,7 +138,7 @@ describe("CdnClient", () => {
     const fake = new FakeCompute();
     const mr = cdnObject();
     await converge(fake, mr);
-    mr.spec.forProvider = { origin: { bucketName: "assets-bucket" }, defaultTtl: 60 };
+    mr.spec.forProvider = CdnParameters.parse({ origin: { bucketName: "assets-bucket" }, defaultTtl: 60 });
     mr.metadata.generation = 2;
     await reconcile(fake, mr);
     const obs = await reconcile(fake, mr);
@@ -140,7 +153,7 @@ describe("CdnClient", () => {
     if (bb) bb.cdnPolicy = { cacheMode: "CACHE_ALL_STATIC", defaultTtl: 3600, maxTtl: 86400, clientTtl: 3600 };
     const fr = fake.forwardingRules.items.get("shop-fr");
     if (fr) fr.portRange = "80-80";
-    const obs = await reconcile(fake, mr);
+    const obs = existing(await reconcile(fake, mr));
     expect(obs.lateInitialized).toEqual({ cacheMode: "CACHE_ALL_STATIC", defaultTtl: 3600, maxTtl: 86400, clientTtl: 3600, frontend: { protocol: "HTTP", port: 80 } });
   });
 });

@@ -1,16 +1,12 @@
-import { z } from "zod";
-import { ProviderError } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
-import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
-import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
-import type { Observed, Part, PartState, Step } from "../compute/chain.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, mayDelete, readChain, stepResult, topExists } from "../compute/chain.ts";
+import type { Observed, Part, PartState } from "../compute/chain.ts";
 import { frontendParts, portOf } from "../compute/frontend.ts";
 import type { FrontendSpec } from "../compute/frontend.ts";
 import { globalRef, namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, pendingOperation } from "../compute/operations.ts";
+import { checkPending } from "../compute/operations.ts";
 import type { PendingCheck } from "../compute/operations.ts";
 import { ownedByDescription, ownerDescription } from "../ownership.ts";
 import {
@@ -25,26 +21,23 @@ import {
   serviceUpdateBody,
 } from "./normalize.ts";
 import type { ObservedBackend } from "./normalize.ts";
-import { CdnObservation, CdnParameters, KIND } from "./schema.ts";
-import type { Frontend } from "./schema.ts";
+import { KIND } from "./schema.ts";
+import type { CdnObservation, CdnParameters, Frontend } from "./schema.ts";
 
 // The CDN's ExternalClient: a chain of compute resources managed as one object — the backend
-// (bucket or service, with Cloud CDN; level 0, with the reserved address), the URL map (1), the
-// target proxy (2) and the forwarding rule (3). Each call starts at most one level's operations and
-// returns them as pendingOperation; observe looks at them on the next reconcile, never waits.
+// (bucket or service, with Cloud CDN), the URL map routing to it, the target proxy and the
+// forwarding rule on the reserved address; each part names what it references and the waves follow
+// (compute/chain.ts). Each call starts at most one wave's operations and returns them as
+// pendingOperation; observe looks at them on the next reconcile, never waits.
 //
 // Until the chain has been complete once, a missing forwarding rule means "not created yet": observe
-// says the resource does not exist, so the core's create builds the next level (and no drift is
+// says the resource does not exist, so the core's create builds the next wave (and no drift is
 // reported for parts that were simply not made yet). Once complete, a missing part is drift.
 
 /** The global forwarding rule's scheme: a global external Application Load Balancer. */
 export const LOAD_BALANCING_SCHEME = "EXTERNAL_MANAGED";
 
-export function parameters(mr: Managed): CdnParameters {
-  const parsed = CdnParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<CdnParameters, CdnObservation>;
 
 interface BackendView {
   observed?: ObservedBackend;
@@ -88,7 +81,7 @@ interface BackendFlavor<R extends BackendBucket | BackendService> {
   updateBody(observed: R, description: string): R;
 }
 
-/** The backend (level 0): read, created, updated whole and deleted through its flavor. */
+/** The backend (references nothing the chain makes): read, created, updated whole and deleted through its flavor. */
 function backendPart<R extends BackendBucket | BackendService>(ctx: BackendContext, flavor: BackendFlavor<R>): Part {
   const { project } = ctx;
   const { api, name } = flavor;
@@ -98,7 +91,7 @@ function backendPart<R extends BackendBucket | BackendService>(ctx: BackendConte
     what: `${flavor.type} "${name}"`,
     collection: flavor.collection,
     name,
-    level: 0,
+    dependsOn: [],
     async read() {
       const resource = await api.get(project, name);
       if (!resource) return ABSENT;
@@ -184,9 +177,8 @@ export function atProviderOf(chain: readonly Observed[], running: readonly Compu
 }
 
 /** The chain was complete at the last observation: from now on a missing part is drift, not "not created yet". */
-function wasComplete(mr: Managed): boolean {
-  const status = CdnObservation.safeParse(mr.status?.atProvider);
-  return status.success && status.data.forwardingRule?.selfLink !== undefined;
+function wasComplete(mr: Mr): boolean {
+  return mr.status?.atProvider?.forwardingRule?.selfLink !== undefined;
 }
 
 /** frontend.protocol and frontend.port as the forwarding rule has them, when the spec leaves them unset. */
@@ -205,7 +197,7 @@ function lateInit(params: CdnParameters, chain: readonly Observed[], view: Backe
 
 /** While the object is being deleted: it exists as long as a part it may delete does (or an operation of ours runs). */
 function deletingObservation(mr: Managed, chain: readonly Observed[], pending: PendingCheck, atProvider: CdnObservation): Observation<CdnObservation> {
-  if (!pending.running && !anyManagedExists(deletable(mr, chain))) return { exists: false };
+  if (!pending.running && !anyManagedExists(chain.filter((o) => mayDelete(mr, o)))) return { exists: false };
   return { exists: true, diff: [], atProvider, ...chainReadiness(chain, pending.runningOps, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
 }
 
@@ -215,7 +207,7 @@ export interface CdnClientOptions {
 }
 
 /** One reconcile's client: observe remembers the chain it read, so create, update and delete need no second read. */
-export class CdnClient implements ExternalClient {
+export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> {
   readonly #o: CdnClientOptions;
   #chain: Observed[] | undefined;
 
@@ -228,7 +220,7 @@ export class CdnClient implements ExternalClient {
     const names = namesOf(mr);
     const ctx: BackendContext = { api, project, owner: mr, names, params, view };
     const backend = params.origin.bucketName !== undefined ? bucketPart(ctx) : servicePart(ctx);
-    const frontend = frontendParts({ api, project, owner: mr, names, level: 1, paths: FRONTEND_PATHS }, frontendSpec(params, project, names));
+    const frontend = frontendParts({ api, project, owner: mr, names, routesTo: [backend.key], paths: FRONTEND_PATHS }, frontendSpec(params, project, names));
     return [backend, ...frontend];
   }
 
@@ -237,8 +229,8 @@ export class CdnClient implements ExternalClient {
     return this.#chain;
   }
 
-  async observe(mr: Managed): Promise<Observation<CdnObservation>> {
-    const params = parameters(mr);
+  async observe(mr: Mr): Promise<Observation<CdnObservation>> {
+    const params = mr.spec.forProvider;
     const pending = await checkPending(this.#o.api, this.#o.project, mr);
     const view: BackendView = {};
     const chain = await this.#read(mr, params, view);
@@ -263,31 +255,21 @@ export class CdnClient implements ExternalClient {
     };
   }
 
-  async #chainOf(mr: Managed): Promise<Observed[]> {
-    return this.#chain ?? (await this.#read(mr, parameters(mr)));
+  async #chainOf(mr: Mr): Promise<Observed[]> {
+    return this.#chain ?? (await this.#read(mr, mr.spec.forProvider));
   }
 
-  /** Builds the next level of the chain (the core calls create until the forwarding rule exists). */
-  async create(mr: Managed): Promise<CreateResult> {
-    return resultOf(await ensureNext(await this.#chainOf(mr)), mr, "create");
+  /** Builds the next wave of the chain (the core calls create until the forwarding rule exists). */
+  async create(mr: Mr): Promise<CreateResult> {
+    return stepResult(await ensureNext(await this.#chainOf(mr)), "create");
   }
 
-  async update(mr: Managed, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    return resultOf(await ensureNext(await this.#chainOf(mr)), mr);
+  async update(mr: Mr, _diff: readonly FieldDiff[]): Promise<UpdateResult> {
+    return stepResult(await ensureNext(await this.#chainOf(mr)));
   }
 
-  /** Deletes the chain in reverse, one level per call; only what this CDN created (or adopted by external name). */
-  async delete(mr: Managed): Promise<DeleteResult> {
-    return resultOf(await deleteNext(deletable(mr, await this.#chainOf(mr))), mr);
+  /** Deletes the chain in reverse, one wave per call; only what this CDN created (or adopted by external name). */
+  async delete(mr: Mr): Promise<DeleteResult> {
+    return stepResult(await deleteNext(await this.#chainOf(mr), { mayDelete: (o) => mayDelete(mr, o) }));
   }
-}
-
-function resultOf(step: Step | undefined, mr: Managed, action?: string): { pendingOperation?: OperationRef } {
-  if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, action ?? step.action) };
-}
-
-/** The parts a delete may touch: those created for this CDN, or all of them when it adopted the chain by external name. */
-function deletable(mr: Managed, chain: readonly Observed[]): Observed[] {
-  return externalName(mr) !== undefined ? [...chain] : chain.filter((o) => o.state.owned);
 }

@@ -3,6 +3,7 @@ import { sdkComputeApi } from "../compute/api.ts";
 import { gcpConnector } from "../session.ts";
 import { CdnClient } from "./client.ts";
 import { cdnKind } from "./schema.ts";
+import type { CdnObservation, CdnParameters } from "./schema.ts";
 
 export { cdnKind } from "./schema.ts";
 
@@ -10,9 +11,11 @@ export { cdnKind } from "./schema.ts";
 // a URL map, target proxy and forwarding rule whose names derive from metadata.name (or the
 // external-name annotation), so a create whose answer was lost finds the same resources again.
 
-export const cdnConnector = gcpConnector((session) => new CdnClient({ api: sdkComputeApi(session), project: session.project }));
+export const cdnConnector = gcpConnector<CdnParameters, CdnObservation>(
+  (session, _mr, ctx) => new CdnClient({ api: sdkComputeApi(session, ctx.signal), project: session.project }),
+);
 
-export const cdn: RegisteredKind = {
+export const cdn: RegisteredKind<CdnParameters, CdnObservation> = {
   provider: "gcp",
   managed: cdnKind,
   connector: cdnConnector,

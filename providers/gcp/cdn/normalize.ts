@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { protos } from "@google-cloud/compute";
+import { diffField, diffFields } from "../../../core/diff.ts";
+import type { Equality } from "../../../core/diff.ts";
 import type { FieldDiff } from "../../../core/provider.ts";
 import { CacheMode } from "./schema.ts";
 import type { Backend, BackendServiceOrigin, CdnParameters, NegativeCachingPolicy } from "./schema.ts";
@@ -166,12 +168,10 @@ export function observedService(bs: BackendService, project: string): ObservedBa
 const SCALAR_POLICY_FIELDS = POLICY_FIELDS.filter((f) => f !== "negativeCachingPolicy");
 
 function policyDiff(desired: CdnParameters, observed: PolicyParameters): FieldDiff[] {
-  const diff: FieldDiff[] = SCALAR_POLICY_FIELDS.filter((f) => desired[f] !== undefined && desired[f] !== observed[f]).map((f) => ({ path: f, desired: desired[f], observed: observed[f] }));
-  if (desired.negativeCachingPolicy !== undefined) {
-    const want = sortNegativePolicy(desired.negativeCachingPolicy);
-    if (!isDeepStrictEqual(want, observed.negativeCachingPolicy ?? [])) diff.push({ path: "negativeCachingPolicy", desired: want, observed: observed.negativeCachingPolicy ?? [] });
-  }
-  return diff;
+  return [
+    ...diffFields("", SCALAR_POLICY_FIELDS, desired, observed),
+    ...diffField("negativeCachingPolicy", desired.negativeCachingPolicy && sortNegativePolicy(desired.negativeCachingPolicy), observed.negativeCachingPolicy ?? []),
+  ];
 }
 
 const close = (a: number | undefined, b: number | undefined): boolean => a === b || (a !== undefined && b !== undefined && Math.abs(a - b) < 1e-6);
@@ -183,32 +183,31 @@ function backendMatches(want: Backend, have: Backend | undefined): boolean {
   return (["maxUtilization", "maxRatePerInstance", "capacityScaler"] as const).every((f) => want[f] === undefined || close(want[f], have[f]));
 }
 
+/** Backends are a set by group; within one, only the fields the spec sets count. */
+const sameBackends: Equality<Backend[]> = (wanted, observed = []) => wanted.length === observed.length && wanted.every((b) => backendMatches(b, observed.find((h) => h.group === b.group)));
+
+const SERVICE_SCALARS = ["protocol", "port", "portName", "timeoutSec"] as const;
+
 function serviceDiff(want: BackendServiceOrigin, have: BackendServiceOrigin | undefined, project: string): FieldDiff[] {
   const path = "origin.backendService";
-  if (!have) return [{ path, desired: want, observed: undefined }];
-  const diff: FieldDiff[] = [];
+  if (!have) return diffField(path, want, have);
   const wanted = want.backends.map((b) => ({ ...b, group: canonicalRef(b.group, project) })).sort(byGroup);
-  const sameSet = wanted.length === have.backends.length && wanted.every((b) => backendMatches(b, have.backends.find((h) => h.group === b.group)));
-  if (!sameSet) diff.push({ path: `${path}.backends`, desired: wanted, observed: have.backends });
-  const healthCheck = canonicalRef(want.healthCheck, project);
-  if (healthCheck !== have.healthCheck) diff.push({ path: `${path}.healthCheck`, desired: healthCheck, observed: have.healthCheck });
-  for (const f of ["protocol", "port", "portName", "timeoutSec"] as const) {
-    if (want[f] !== undefined && want[f] !== have[f]) diff.push({ path: `${path}.${f}`, desired: want[f], observed: have[f] });
-  }
-  return diff;
+  return [
+    ...diffField(`${path}.backends`, wanted, have.backends, sameBackends),
+    ...diffField(`${path}.healthCheck`, canonicalRef(want.healthCheck, project), have.healthCheck),
+    ...diffFields(path, SERVICE_SCALARS, want, have),
+  ];
 }
 
 /** The fields where the backend differs from spec, by forProvider path. Unset fields are never fought. */
 export function diffBackend(desired: CdnParameters, observed: ObservedBackend, project: string): FieldDiff[] {
-  const diff: FieldDiff[] = [];
-  if (!observed.enabled) diff.push({ path: "enableCdn", desired: true, observed: false });
-  if (desired.origin.bucketName !== undefined && desired.origin.bucketName !== observed.origin.bucketName) {
-    diff.push({ path: "origin.bucketName", desired: desired.origin.bucketName, observed: observed.origin.bucketName });
-  }
-  if (desired.origin.backendService) diff.push(...serviceDiff(desired.origin.backendService, observed.origin.backendService, project));
-  diff.push(...policyDiff(desired, observed.policy));
-  if (desired.description !== undefined && desired.description !== observed.description) diff.push({ path: "description", desired: desired.description, observed: observed.description });
-  return diff;
+  return [
+    ...diffField("enableCdn", true, observed.enabled),
+    ...diffField("origin.bucketName", desired.origin.bucketName, observed.origin.bucketName),
+    ...(desired.origin.backendService ? serviceDiff(desired.origin.backendService, observed.origin.backendService, project) : []),
+    ...policyDiff(desired, observed.policy),
+    ...diffField("description", desired.description, observed.description),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------

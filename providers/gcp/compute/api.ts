@@ -10,8 +10,9 @@ import {
   TargetHttpsProxiesClient,
   UrlMapsClient,
 } from "@google-cloud/compute";
-import { errorClassOf } from "../../../core/errors.ts";
-import { gcpCall } from "../errors.ts";
+import { callOptions } from "../call-options.ts";
+import type { GoogleCallOptions } from "../call-options.ts";
+import { gcpCall, unlessNotFound } from "../errors.ts";
 import type { GcpSession } from "../session.ts";
 
 // The compute v1 calls the load-balancing kinds (LoadBalancer, CDN) make, over the official
@@ -92,15 +93,6 @@ export function operationName(started: readonly [{ readonly latestResponse?: { r
   return name;
 }
 
-async function orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (errorClassOf(err) === "NotFound") return undefined;
-    throw err;
-  }
-}
-
 interface Calls<R> {
   readonly get: (project: string, name: string) => Promise<readonly [R, ...unknown[]]>;
   readonly insert: (project: string, body: R) => Promise<Parameters<typeof operationName>[0]>;
@@ -109,9 +101,9 @@ interface Calls<R> {
 
 function reader<R>(collection: Collection, calls: Calls<R>): ResourceReader<R> {
   return {
-    get: (project, name) => orUndefined(async () => (await gcpCall(`compute:${collection}.get`, () => calls.get(project, name)))[0]),
+    get: (project, name) => unlessNotFound(async () => (await gcpCall(`compute:${collection}.get`, () => calls.get(project, name)))[0]),
     insert: async (project, body) => operationName(await gcpCall(`compute:${collection}.insert`, () => calls.insert(project, body))),
-    delete: (project, name) => orUndefined(async () => operationName(await gcpCall(`compute:${collection}.delete`, () => calls.delete(project, name)))),
+    delete: (project, name) => unlessNotFound(async () => operationName(await gcpCall(`compute:${collection}.delete`, () => calls.delete(project, name)))),
   };
 }
 
@@ -130,136 +122,141 @@ function withPatch<R>(
 type Started = Parameters<typeof operationName>[0];
 const call = (collection: Collection, verb: string, fn: () => Promise<Started>): Promise<string> => gcpCall(`compute:${collection}.${verb}`, fn).then(operationName);
 
-function healthChecksApi(c: HealthChecksClient): ComputeApi["healthChecks"] {
+function healthChecksApi(c: HealthChecksClient, o: GoogleCallOptions): ComputeApi["healthChecks"] {
   const base = withPatch<HealthCheck>(
     "healthChecks",
     {
-      get: (project, healthCheck) => c.get({ project, healthCheck }),
-      insert: (project, healthCheckResource) => c.insert({ project, healthCheckResource }),
-      delete: (project, healthCheck) => c.delete({ project, healthCheck }),
+      get: (project, healthCheck) => c.get({ project, healthCheck }, o),
+      insert: (project, healthCheckResource) => c.insert({ project, healthCheckResource }, o),
+      delete: (project, healthCheck) => c.delete({ project, healthCheck }, o),
     },
-    (project, healthCheck, healthCheckResource) => c.patch({ project, healthCheck, healthCheckResource }),
+    (project, healthCheck, healthCheckResource) => c.patch({ project, healthCheck, healthCheckResource }, o),
   );
-  return { ...base, update: (project, healthCheck, healthCheckResource) => call("healthChecks", "update", () => c.update({ project, healthCheck, healthCheckResource })) };
+  return { ...base, update: (project, healthCheck, healthCheckResource) => call("healthChecks", "update", () => c.update({ project, healthCheck, healthCheckResource }, o)) };
 }
 
-function backendServicesApi(c: BackendServicesClient): ComputeApi["backendServices"] {
+function backendServicesApi(c: BackendServicesClient, o: GoogleCallOptions): ComputeApi["backendServices"] {
   const base = withPatch<BackendService>(
     "backendServices",
     {
-      get: (project, backendService) => c.get({ project, backendService }),
-      insert: (project, backendServiceResource) => c.insert({ project, backendServiceResource }),
-      delete: (project, backendService) => c.delete({ project, backendService }),
+      get: (project, backendService) => c.get({ project, backendService }, o),
+      insert: (project, backendServiceResource) => c.insert({ project, backendServiceResource }, o),
+      delete: (project, backendService) => c.delete({ project, backendService }, o),
     },
-    (project, backendService, backendServiceResource) => c.patch({ project, backendService, backendServiceResource }),
+    (project, backendService, backendServiceResource) => c.patch({ project, backendService, backendServiceResource }, o),
   );
   return {
     ...base,
-    update: (project, backendService, backendServiceResource) => call("backendServices", "update", () => c.update({ project, backendService, backendServiceResource })),
+    update: (project, backendService, backendServiceResource) => call("backendServices", "update", () => c.update({ project, backendService, backendServiceResource }, o)),
   };
 }
 
-function backendBucketsApi(c: BackendBucketsClient): ComputeApi["backendBuckets"] {
+function backendBucketsApi(c: BackendBucketsClient, o: GoogleCallOptions): ComputeApi["backendBuckets"] {
   const base = withPatch<BackendBucket>(
     "backendBuckets",
     {
-      get: (project, backendBucket) => c.get({ project, backendBucket }),
-      insert: (project, backendBucketResource) => c.insert({ project, backendBucketResource }),
-      delete: (project, backendBucket) => c.delete({ project, backendBucket }),
+      get: (project, backendBucket) => c.get({ project, backendBucket }, o),
+      insert: (project, backendBucketResource) => c.insert({ project, backendBucketResource }, o),
+      delete: (project, backendBucket) => c.delete({ project, backendBucket }, o),
     },
-    (project, backendBucket, backendBucketResource) => c.patch({ project, backendBucket, backendBucketResource }),
+    (project, backendBucket, backendBucketResource) => c.patch({ project, backendBucket, backendBucketResource }, o),
   );
   return {
     ...base,
-    update: (project, backendBucket, backendBucketResource) => call("backendBuckets", "update", () => c.update({ project, backendBucket, backendBucketResource })),
+    update: (project, backendBucket, backendBucketResource) => call("backendBuckets", "update", () => c.update({ project, backendBucket, backendBucketResource }, o)),
   };
 }
 
-function urlMapsApi(c: UrlMapsClient): ComputeApi["urlMaps"] {
+function urlMapsApi(c: UrlMapsClient, o: GoogleCallOptions): ComputeApi["urlMaps"] {
   const base = withPatch<UrlMap>(
     "urlMaps",
     {
-      get: (project, urlMap) => c.get({ project, urlMap }),
-      insert: (project, urlMapResource) => c.insert({ project, urlMapResource }),
-      delete: (project, urlMap) => c.delete({ project, urlMap }),
+      get: (project, urlMap) => c.get({ project, urlMap }, o),
+      insert: (project, urlMapResource) => c.insert({ project, urlMapResource }, o),
+      delete: (project, urlMap) => c.delete({ project, urlMap }, o),
     },
-    (project, urlMap, urlMapResource) => c.patch({ project, urlMap, urlMapResource }),
+    (project, urlMap, urlMapResource) => c.patch({ project, urlMap, urlMapResource }, o),
   );
-  return { ...base, update: (project, urlMap, urlMapResource) => call("urlMaps", "update", () => c.update({ project, urlMap, urlMapResource })) };
+  return { ...base, update: (project, urlMap, urlMapResource) => call("urlMaps", "update", () => c.update({ project, urlMap, urlMapResource }, o)) };
 }
 
-function targetHttpProxiesApi(c: TargetHttpProxiesClient): ComputeApi["targetHttpProxies"] {
+function targetHttpProxiesApi(c: TargetHttpProxiesClient, o: GoogleCallOptions): ComputeApi["targetHttpProxies"] {
   const base = withPatch<TargetHttpProxy>(
     "targetHttpProxies",
     {
-      get: (project, targetHttpProxy) => c.get({ project, targetHttpProxy }),
-      insert: (project, targetHttpProxyResource) => c.insert({ project, targetHttpProxyResource }),
-      delete: (project, targetHttpProxy) => c.delete({ project, targetHttpProxy }),
+      get: (project, targetHttpProxy) => c.get({ project, targetHttpProxy }, o),
+      insert: (project, targetHttpProxyResource) => c.insert({ project, targetHttpProxyResource }, o),
+      delete: (project, targetHttpProxy) => c.delete({ project, targetHttpProxy }, o),
     },
-    (project, targetHttpProxy, targetHttpProxyResource) => c.patch({ project, targetHttpProxy, targetHttpProxyResource }),
+    (project, targetHttpProxy, targetHttpProxyResource) => c.patch({ project, targetHttpProxy, targetHttpProxyResource }, o),
   );
   return {
     ...base,
-    setUrlMap: (project, targetHttpProxy, urlMap) => call("targetHttpProxies", "setUrlMap", () => c.setUrlMap({ project, targetHttpProxy, urlMapReferenceResource: { urlMap } })),
+    setUrlMap: (project, targetHttpProxy, urlMap) => call("targetHttpProxies", "setUrlMap", () => c.setUrlMap({ project, targetHttpProxy, urlMapReferenceResource: { urlMap } }, o)),
   };
 }
 
-function targetHttpsProxiesApi(c: TargetHttpsProxiesClient): ComputeApi["targetHttpsProxies"] {
+function targetHttpsProxiesApi(c: TargetHttpsProxiesClient, o: GoogleCallOptions): ComputeApi["targetHttpsProxies"] {
   const base = withPatch<TargetHttpsProxy>(
     "targetHttpsProxies",
     {
-      get: (project, targetHttpsProxy) => c.get({ project, targetHttpsProxy }),
-      insert: (project, targetHttpsProxyResource) => c.insert({ project, targetHttpsProxyResource }),
-      delete: (project, targetHttpsProxy) => c.delete({ project, targetHttpsProxy }),
+      get: (project, targetHttpsProxy) => c.get({ project, targetHttpsProxy }, o),
+      insert: (project, targetHttpsProxyResource) => c.insert({ project, targetHttpsProxyResource }, o),
+      delete: (project, targetHttpsProxy) => c.delete({ project, targetHttpsProxy }, o),
     },
-    (project, targetHttpsProxy, targetHttpsProxyResource) => c.patch({ project, targetHttpsProxy, targetHttpsProxyResource }),
+    (project, targetHttpsProxy, targetHttpsProxyResource) => c.patch({ project, targetHttpsProxy, targetHttpsProxyResource }, o),
   );
   return {
     ...base,
-    setUrlMap: (project, targetHttpsProxy, urlMap) => call("targetHttpsProxies", "setUrlMap", () => c.setUrlMap({ project, targetHttpsProxy, urlMapReferenceResource: { urlMap } })),
+    setUrlMap: (project, targetHttpsProxy, urlMap) => call("targetHttpsProxies", "setUrlMap", () => c.setUrlMap({ project, targetHttpsProxy, urlMapReferenceResource: { urlMap } }, o)),
     setSslCertificates: (project, targetHttpsProxy, certificates) =>
       call("targetHttpsProxies", "setSslCertificates", () =>
-        c.setSslCertificates({ project, targetHttpsProxy, targetHttpsProxiesSetSslCertificatesRequestResource: { sslCertificates: [...certificates] } }),
+        c.setSslCertificates({ project, targetHttpsProxy, targetHttpsProxiesSetSslCertificatesRequestResource: { sslCertificates: [...certificates] } }, o),
       ),
   };
 }
 
-function globalAddressesApi(c: GlobalAddressesClient): ResourceReader<Address> {
+function globalAddressesApi(c: GlobalAddressesClient, o: GoogleCallOptions): ResourceReader<Address> {
   return reader<Address>("addresses", {
-    get: (project, address) => c.get({ project, address }),
-    insert: (project, addressResource) => c.insert({ project, addressResource }),
-    delete: (project, address) => c.delete({ project, address }),
+    get: (project, address) => c.get({ project, address }, o),
+    insert: (project, addressResource) => c.insert({ project, addressResource }, o),
+    delete: (project, address) => c.delete({ project, address }, o),
   });
 }
 
-function globalForwardingRulesApi(c: GlobalForwardingRulesClient): ComputeApi["globalForwardingRules"] {
+function globalForwardingRulesApi(c: GlobalForwardingRulesClient, o: GoogleCallOptions): ComputeApi["globalForwardingRules"] {
   const base = withPatch<ForwardingRule>(
     "forwardingRules",
     {
-      get: (project, forwardingRule) => c.get({ project, forwardingRule }),
-      insert: (project, forwardingRuleResource) => c.insert({ project, forwardingRuleResource }),
-      delete: (project, forwardingRule) => c.delete({ project, forwardingRule }),
+      get: (project, forwardingRule) => c.get({ project, forwardingRule }, o),
+      insert: (project, forwardingRuleResource) => c.insert({ project, forwardingRuleResource }, o),
+      delete: (project, forwardingRule) => c.delete({ project, forwardingRule }, o),
     },
-    (project, forwardingRule, forwardingRuleResource) => c.patch({ project, forwardingRule, forwardingRuleResource }),
+    (project, forwardingRule, forwardingRuleResource) => c.patch({ project, forwardingRule, forwardingRuleResource }, o),
   );
   return {
     ...base,
-    setTarget: (project, forwardingRule, target) => call("forwardingRules", "setTarget", () => c.setTarget({ project, forwardingRule, targetReferenceResource: { target } })),
+    setTarget: (project, forwardingRule, target) => call("forwardingRules", "setTarget", () => c.setTarget({ project, forwardingRule, targetReferenceResource: { target } }, o)),
   };
 }
 
-/** ComputeApi over the official clients, cached by the session (their retry settings come from client-options.ts). */
-export function sdkComputeApi(session: GcpSession): ComputeApi {
+/**
+ * ComputeApi over the official clients, cached by the session (their retry settings come from
+ * client-options.ts), for one reconcile: every call carries its signal, so a hung endpoint is
+ * cancelled when the reconcile's deadline passes (or on shutdown).
+ */
+export function sdkComputeApi(session: GcpSession, signal: AbortSignal): ComputeApi {
   const operations = session.client(GlobalOperationsClient);
+  const o = callOptions(signal);
   return {
-    healthChecks: healthChecksApi(session.client(HealthChecksClient)),
-    backendServices: backendServicesApi(session.client(BackendServicesClient)),
-    backendBuckets: backendBucketsApi(session.client(BackendBucketsClient)),
-    urlMaps: urlMapsApi(session.client(UrlMapsClient)),
-    targetHttpProxies: targetHttpProxiesApi(session.client(TargetHttpProxiesClient)),
-    targetHttpsProxies: targetHttpsProxiesApi(session.client(TargetHttpsProxiesClient)),
-    globalAddresses: globalAddressesApi(session.client(GlobalAddressesClient)),
-    globalForwardingRules: globalForwardingRulesApi(session.client(GlobalForwardingRulesClient)),
-    operation: (project, operation) => orUndefined(async () => (await gcpCall("compute:globalOperations.get", () => operations.get({ project, operation })))[0]),
+    healthChecks: healthChecksApi(session.client(HealthChecksClient), o),
+    backendServices: backendServicesApi(session.client(BackendServicesClient), o),
+    backendBuckets: backendBucketsApi(session.client(BackendBucketsClient), o),
+    urlMaps: urlMapsApi(session.client(UrlMapsClient), o),
+    targetHttpProxies: targetHttpProxiesApi(session.client(TargetHttpProxiesClient), o),
+    targetHttpsProxies: targetHttpsProxiesApi(session.client(TargetHttpsProxiesClient), o),
+    globalAddresses: globalAddressesApi(session.client(GlobalAddressesClient), o),
+    globalForwardingRules: globalForwardingRulesApi(session.client(GlobalForwardingRulesClient), o),
+    operation: (project, operation) => unlessNotFound(async () => (await gcpCall("compute:globalOperations.get", () => operations.get({ project, operation }, o)))[0]),
   };
 }

@@ -1,17 +1,18 @@
-import { isDeepStrictEqual } from "node:util";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { waves } from "../../../core/graph.ts";
 import { Annotations } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { FieldDiff, Managed, Readiness } from "../../../core/provider.ts";
+import type { FieldDiff, Managed, OperationRef, Readiness } from "../../../core/provider.ts";
 import { ownedByDescription, ownerDescription, ownerLabels } from "../ownership.ts";
 import type { Collection, ComputeOperation, ResourceApi, ResourceReader } from "./api.ts";
-import { describeOperation, statusName } from "./operations.ts";
+import { describeOperation, pendingOperation, statusName } from "./operations.ts";
 
 // A chain of compute resources managed as one Kubernetes object (a LoadBalancer, a CDN): each
-// resource is a Part with a dependency level. Parts are read together; created level by level in
-// ascending order (each level's operations must finish before the next level starts, since compute
-// refuses references to resources whose insert is still running); deleted level by level in
-// descending order. Each step returns the names of the operations it started; nothing waits on them.
+// resource is a Part that names the parts it references (`dependsOn`), and the order is computed
+// from that (core/graph.ts waves), never numbered by hand. Parts are read together; created wave by
+// wave (each wave's operations must finish before the next starts, since compute refuses references
+// to resources whose insert is still running); deleted wave by wave in reverse. Each step returns the
+// names of the operations it started; nothing waits on them.
 
 /** The fields every compute resource the chain manages has. */
 export interface ComputeResource {
@@ -42,7 +43,8 @@ export interface Part {
   readonly what: string;
   readonly collection: Collection;
   readonly name: string;
-  readonly level: number;
+  /** The keys of the parts this one references: they are created before it and deleted after it. */
+  readonly dependsOn: readonly string[];
   /** Referenced only (an address the user reserved): observed, never created, changed or deleted. */
   readonly external?: boolean;
   read(): Promise<PartState>;
@@ -56,7 +58,8 @@ export interface PartSpec<R extends ComputeResource> {
   readonly type: string;
   readonly collection: Collection;
   readonly name: string;
-  readonly level: number;
+  /** The keys of the parts this one references (see Part). */
+  readonly dependsOn: readonly string[];
   readonly external?: boolean;
   readonly project: string;
   readonly owner: Managed;
@@ -107,7 +110,7 @@ export function part<R extends ComputeResource>(spec: PartSpec<R>): Part {
     what: `${spec.type} "${spec.name}"`,
     collection: spec.collection,
     name: spec.name,
-    level: spec.level,
+    dependsOn: spec.dependsOn,
     ...(spec.external ? { external: true } : {}),
     async read() {
       const observed = await spec.api.get(spec.project, spec.name);
@@ -160,10 +163,23 @@ export function chainDiff(chain: readonly Observed[]): FieldDiff[] {
   return [...missing, ...chain.flatMap((o) => o.state.diff)];
 }
 
-/** The parts at the highest level exist: the chain's entry point (the forwarding rule) is there. */
+/**
+ * The parts in dependency order: the waves of a topological sort of what each part depends on
+ * (every part after the ones it references); within a wave, the order they were given in.
+ */
+export function inWaves(chain: readonly Observed[]): Observed[][] {
+  const byKey = new Map(chain.map((o) => [o.part.key, o]));
+  return waves(new Map(chain.map((o) => [o.part.key, o.part.dependsOn]))).map((wave) => wave.flatMap((key) => byKey.get(key) ?? []));
+}
+
+/** The parts of the last wave exist: the chain's entry point (the forwarding rule) is there. */
 export function topExists(chain: readonly Observed[]): boolean {
-  const top = Math.max(...chain.map((o) => o.part.level));
-  return chain.filter((o) => o.part.level === top).every((o) => o.state.exists);
+  return (inWaves(chain).at(-1) ?? []).every((o) => o.state.exists);
+}
+
+/** A part this object may delete: one created for it, or any when it adopted the chain by the external-name annotation. */
+export function mayDelete(mr: Managed, o: Observed): boolean {
+  return o.state.owned || externalName(mr) !== undefined;
 }
 
 export function anyManagedExists(chain: readonly Observed[]): boolean {
@@ -173,6 +189,12 @@ export function anyManagedExists(chain: readonly Observed[]): boolean {
 export interface Step {
   readonly operations: readonly string[];
   readonly action: "create" | "update" | "delete";
+}
+
+/** A step as a contract result: the operations it started, recorded as one pending operation (none when it started nothing). */
+export function stepResult(step: Step | undefined, action: string | undefined = step?.action): { pendingOperation?: OperationRef } {
+  if (!step || step.operations.length === 0 || action === undefined) return {};
+  return { pendingOperation: pendingOperation(step.operations, action) };
 }
 
 function cannotChange(o: Observed): ProviderError {
@@ -204,33 +226,31 @@ async function insertOrAdopt(p: Part): Promise<string | undefined> {
   }
 }
 
-function levels(chain: readonly Observed[], order: "asc" | "desc"): number[] {
-  const all = [...new Set(chain.map((o) => o.part.level))].sort((a, b) => a - b);
-  return order === "asc" ? all : all.reverse();
-}
-
 /**
- * Starts the next step towards spec: at the lowest level with work, inserts what is missing and
- * fixes what differs; once everything is in place, deletes `stale` parts (no longer in spec),
- * highest level first. Undefined when there is nothing to do.
+ * Starts the next step towards spec: in the first wave with work, inserts what is missing and
+ * fixes what differs; once everything is in place, deletes `stale` parts (no longer in spec), those
+ * of the last wave first. Undefined when there is nothing to do.
  */
 export async function ensureNext(chain: readonly Observed[], stale: readonly Observed[] = []): Promise<Step | undefined> {
-  for (const level of levels(chain, "asc")) {
-    const here = chain.filter((o) => o.part.level === level);
-    const absentExternal = here.find((o) => o.part.external && !o.state.exists);
+  for (const wave of inWaves(chain)) {
+    const absentExternal = wave.find((o) => o.part.external && !o.state.exists);
     if (absentExternal) throw missingExternal(absentExternal);
-    const missing = here.filter((o) => !o.state.exists && !o.part.external);
-    const differing = here.filter((o) => o.state.exists && o.state.diff.length > 0);
-    const unfixable = differing.find((o) => !o.state.fix);
+    const missing = wave.filter((o) => !o.state.exists && !o.part.external);
+    const differing = wave.filter((o) => o.state.exists && o.state.diff.length > 0);
     if (missing.length === 0 && differing.length === 0) continue;
-    if (unfixable && missing.length === 0 && differing.every((o) => !o.state.fix)) throw cannotChange(unfixable);
-    const operations = await startAll([...missing.map((o) => () => insertOrAdopt(o.part)), ...differing.flatMap((o) => (o.state.fix ? [o.state.fix] : []))]);
+    const fixes = differing.flatMap((o) => (o.state.fix ? [o.state.fix] : []));
+    const unfixable = differing.find((o) => !o.state.fix);
+    if (unfixable && missing.length === 0 && fixes.length === 0) throw cannotChange(unfixable);
+    const operations = await startAll([...missing.map((o) => () => insertOrAdopt(o.part)), ...fixes]);
     return { operations, action: missing.length > 0 ? "create" : "update" };
   }
-  const existingStale = stale.filter((o) => o.state.exists && !o.part.external);
-  if (existingStale.length === 0) return undefined;
-  const top = Math.max(...existingStale.map((o) => o.part.level));
-  return { operations: await removeAll(existingStale.filter((o) => o.part.level === top)), action: "delete" };
+  const isStale = (o: Observed): boolean => stale.includes(o) && o.state.exists && !o.part.external;
+  const lastWithStale = lastNonEmpty(inWaves([...chain, ...stale]).map((wave) => wave.filter(isStale)));
+  return lastWithStale ? { operations: await removeAll(lastWithStale), action: "delete" } : undefined;
+}
+
+function lastNonEmpty<T>(lists: readonly (readonly T[])[]): readonly T[] | undefined {
+  return [...lists].reverse().find((list) => list.length > 0);
 }
 
 async function removeOne(o: Observed): Promise<string | undefined> {
@@ -250,14 +270,24 @@ async function removeAll(parts: readonly Observed[]): Promise<string[]> {
   return startAll(parts.map((o) => () => removeOne(o)));
 }
 
-/** Starts deleting the highest level that still has managed parts (stale ones included); undefined when all are gone. */
-export async function deleteNext(chain: readonly Observed[], stale: readonly Observed[] = []): Promise<Step | undefined> {
-  const all = [...chain, ...stale].filter((o) => o.state.exists && !o.part.external);
-  for (const level of levels(all, "desc")) {
-    const here = all.filter((o) => o.part.level === level);
-    return { operations: await removeAll(here), action: "delete" };
-  }
-  return undefined;
+export interface DeleteScope {
+  /** Parts no longer in spec that still exist: always this object's to delete. */
+  readonly stale?: readonly Observed[];
+  /** Which of the chain's parts this object may delete (default: all). */
+  readonly mayDelete?: (o: Observed) => boolean;
+}
+
+/**
+ * Starts deleting the last wave that still has parts this object may delete (stale ones included);
+ * undefined when all are gone. The order comes from the whole chain, so leaving a part alone (not
+ * ours) never changes when the others go.
+ */
+export async function deleteNext(chain: readonly Observed[], scope: DeleteScope = {}): Promise<Step | undefined> {
+  const stale = scope.stale ?? [];
+  const mayDelete = scope.mayDelete ?? ((): boolean => true);
+  const deletable = (o: Observed): boolean => o.state.exists && !o.part.external && (stale.includes(o) || mayDelete(o));
+  const last = lastNonEmpty(inWaves([...chain, ...stale]).map((wave) => wave.filter(deletable)));
+  return last ? { operations: await removeAll(last), action: "delete" } : undefined;
 }
 
 /** Readiness of a chain: Available only when every part exists and no operation of ours is running; otherwise what is missing or pending, and why. */
@@ -274,14 +304,4 @@ export function chainReadiness(chain: readonly Observed[], running: readonly Com
 /** atProvider entry of one part: name, self-link, whether it exists, and its details. */
 export function partStatus(o: Observed): { name: string; selfLink?: string; exists: boolean } & Record<string, unknown> {
   return { name: o.part.name, exists: o.state.exists, ...(o.state.selfLink ? { selfLink: o.state.selfLink } : {}), ...o.state.details };
-}
-
-/** Deep equality on normalised values, for diff builders. */
-export function differs(desired: unknown, observed: unknown): boolean {
-  return !isDeepStrictEqual(desired, observed);
-}
-
-/** A FieldDiff when `desired` is set and differs from `observed`. */
-export function fieldDiff(path: string, desired: unknown, observed: unknown): FieldDiff[] {
-  return desired !== undefined && differs(desired, observed) ? [{ path, desired, observed }] : [];
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../../core/errors.ts";
 import type { Managed } from "../../../core/provider.ts";
 import { ownerDescription } from "../ownership.ts";
-import { assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "./chain.ts";
+import type { BackendBucket } from "./api.ts";
+import { assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, part, readChain, topExists } from "./chain.ts";
 import { FakeCompute } from "./fake-compute.ts";
 import { frontendParts, normalizeUrlMap, portOf } from "./frontend.ts";
 import type { FrontendSpec } from "./frontend.ts";
@@ -29,7 +30,10 @@ const spec: FrontendSpec = {
 
 function setup(s: FrontendSpec = spec, mr = owner()) {
   const fake = new FakeCompute();
-  const parts = frontendParts({ api: fake.api(), project: "p", owner: mr, names: chainNames("shop"), level: 1 }, s);
+  const api = fake.api();
+  // The backend bucket the URL map routes to, referenced only (each test seeds it): the URL map waits for it.
+  const origin = part<BackendBucket>({ key: "backend", type: "backend bucket", collection: "backendBuckets", name: "shop-bb", dependsOn: [], external: true, project: "p", owner: mr, api: api.backendBuckets, desired: {} });
+  const parts = [origin, ...frontendParts({ api, project: "p", owner: mr, names: chainNames("shop"), routesTo: [origin.key] }, s)];
   return { fake, parts, read: () => readChain(parts) };
 }
 

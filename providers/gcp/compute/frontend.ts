@@ -1,6 +1,7 @@
+import { diffField } from "../../../core/diff.ts";
 import type { FieldDiff, Managed } from "../../../core/provider.ts";
 import type { Address, ComputeApi, ForwardingRule, TargetHttpProxy, TargetHttpsProxy, UrlMap } from "./api.ts";
-import { fieldDiff, part } from "./chain.ts";
+import { part } from "./chain.ts";
 import type { Part } from "./chain.ts";
 import { globalRef, normalizeRef } from "./names.ts";
 import type { ChainNames } from "./names.ts";
@@ -73,8 +74,8 @@ export interface FrontendContext {
   readonly project: string;
   readonly owner: Managed;
   readonly names: ChainNames;
-  /** The URL map's dependency level (after the backends it references); proxy +1, forwarding rule +2. The address is level 0. */
-  readonly level: number;
+  /** The keys of the chain's parts the URL map routes to (its backends): it is created after them. */
+  readonly routesTo: readonly string[];
   readonly paths?: FrontendPaths;
 }
 
@@ -125,9 +126,9 @@ export function urlMapDiff(spec: UrlMapSpec, observed: UrlMap, project: string, 
   const want = normalizeUrlMap(spec, project);
   const have = normalizeUrlMap(observed, project);
   return [
-    ...fieldDiff(`${path}.defaultService`, want.defaultService, have.defaultService),
-    ...fieldDiff(`${path}.hostRules`, want.hostRules, have.hostRules),
-    ...fieldDiff(`${path}.pathMatchers`, want.pathMatchers, have.pathMatchers),
+    ...diffField(`${path}.defaultService`, want.defaultService, have.defaultService),
+    ...diffField(`${path}.hostRules`, want.hostRules, have.hostRules),
+    ...diffField(`${path}.pathMatchers`, want.pathMatchers, have.pathMatchers),
   ];
 }
 
@@ -138,7 +139,7 @@ export function urlMapPart(ctx: FrontendContext, spec: UrlMapSpec): Part {
     type: "URL map",
     collection: "urlMaps",
     name: ctx.names.urlMap,
-    level: ctx.level,
+    dependsOn: ctx.routesTo,
     project: ctx.project,
     owner: ctx.owner,
     api: ctx.api.urlMaps,
@@ -165,17 +166,17 @@ export function proxyDiff(ctx: Pick<FrontendContext, "project" | "names" | "path
   const path = ctx.paths?.targetProxy ?? "targetProxy";
   const urlMap = globalRef(ctx.project, "urlMaps", ctx.names.urlMap);
   const observedUrlMap = observed.urlMap ? normalizeRef(observed.urlMap, ctx.project) : null;
-  const diff = fieldDiff(`${path}.urlMap`, urlMap, observedUrlMap);
+  const diff = diffField(`${path}.urlMap`, urlMap, observedUrlMap);
   if (spec.protocol !== "HTTPS") return diff;
   // Order matters: the first certificate is the primary one.
   const certs = (spec.sslCertificates ?? []).map((c) => normalizeRef(c, ctx.project));
   const observedCerts = (observed.sslCertificates ?? []).map((c) => normalizeRef(c, ctx.project));
-  return [...diff, ...fieldDiff(`${path}.sslCertificates`, certs, observedCerts)];
+  return [...diff, ...diffField(`${path}.sslCertificates`, certs, observedCerts)];
 }
 
 export function proxyPart(ctx: FrontendContext, spec: ProxySpec): Part {
   const urlMap = globalRef(ctx.project, "urlMaps", ctx.names.urlMap);
-  const common = { key: "targetProxy", name: ctx.names.targetProxy, level: ctx.level + 1, project: ctx.project, owner: ctx.owner };
+  const common = { key: "targetProxy", name: ctx.names.targetProxy, dependsOn: ["urlMap"], project: ctx.project, owner: ctx.owner };
   const urlMapChanged = (diff: readonly FieldDiff[]): boolean => diff.some((d) => d.path.endsWith(".urlMap"));
   if (spec.protocol === "HTTPS") {
     const api = ctx.api.targetHttpsProxies;
@@ -221,7 +222,7 @@ export function addressPart(ctx: FrontendContext, spec: AddressSpec): Part | und
     type: "global address",
     collection: "addresses",
     name,
-    level: 0,
+    dependsOn: [],
     ...(spec.mode === "Existing" ? { external: true } : {}),
     project: ctx.project,
     owner: ctx.owner,
@@ -261,9 +262,9 @@ export function forwardingRuleBody(ctx: Pick<FrontendContext, "project" | "names
 export function forwardingRuleDiff(ctx: Pick<FrontendContext, "project" | "names" | "paths">, spec: FrontendSpec, observed: ForwardingRule): FieldDiff[] {
   const path = ctx.paths?.forwardingRule ?? "forwardingRule";
   return [
-    ...fieldDiff(`${path}.target`, proxyRef(ctx, spec.proxy), observed.target ? normalizeRef(observed.target, ctx.project) : null),
-    ...fieldDiff(`${path}.port`, spec.forwardingRule.port ?? defaultPort(spec.proxy), portOf(observed.portRange) ?? null),
-    ...fieldDiff(`${path}.loadBalancingScheme`, spec.forwardingRule.loadBalancingScheme, observed.loadBalancingScheme ?? null),
+    ...diffField(`${path}.target`, proxyRef(ctx, spec.proxy), observed.target ? normalizeRef(observed.target, ctx.project) : null),
+    ...diffField(`${path}.port`, spec.forwardingRule.port ?? defaultPort(spec.proxy), portOf(observed.portRange) ?? null),
+    ...diffField(`${path}.loadBalancingScheme`, spec.forwardingRule.loadBalancingScheme, observed.loadBalancingScheme ?? null),
   ];
 }
 
@@ -275,7 +276,8 @@ export function forwardingRulePart(ctx: FrontendContext, spec: FrontendSpec): Pa
     type: "global forwarding rule",
     collection: "forwardingRules",
     name: ctx.names.forwardingRule,
-    level: ctx.level + 2,
+    // The proxy it targets, and the address it listens on (none for an ephemeral IP).
+    dependsOn: ["targetProxy", ...(addressRef(ctx, spec.address) !== undefined ? ["address"] : [])],
     project: ctx.project,
     owner: ctx.owner,
     api,
@@ -289,7 +291,7 @@ export function forwardingRulePart(ctx: FrontendContext, spec: FrontendSpec): Pa
   });
 }
 
-/** The front end's parts: [address?] (level 0), URL map (level), proxy (level+1), forwarding rule (level+2). */
+/** The front end's parts: [address?], URL map (after what it routes to), proxy (after the URL map), forwarding rule (after proxy and address). */
 export function frontendParts(ctx: FrontendContext, spec: FrontendSpec): Part[] {
   const address = addressPart(ctx, spec.address);
   return [...(address ? [address] : []), urlMapPart(ctx, spec.urlMap), proxyPart(ctx, spec.proxy), forwardingRulePart(ctx, spec)];

@@ -1,4 +1,4 @@
-import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import type { Managed, OperationRef } from "../../../core/provider.ts";
 import { OperationStatus } from "./api.ts";
@@ -123,23 +123,12 @@ export class OperationLedger {
   }
 }
 
-/** One ledger for the process: every chain kind's clients share it. */
-export const sharedOperationLedger = new OperationLedger();
 
 export interface PendingCheck {
   /** The recorded operation, while any of its operations still runs. */
   readonly running?: OperationRef;
   /** The operations still running (for messages). */
   readonly runningOps: readonly ComputeOperation[];
-}
-
-async function fetchOperation(api: ComputeApi, project: string, name: string): Promise<ComputeOperation | undefined> {
-  try {
-    return await api.operation(project, name);
-  } catch (err) {
-    if (errorClassOf(err) === "NotFound") return undefined;
-    throw err;
-  }
 }
 
 function endedMsAgo(op: ComputeOperation, now: number): number {
@@ -170,9 +159,9 @@ export async function checkPending(api: ComputeApi, project: string, mr: Managed
   const recorded = recordedOf(mr, opts.ledger);
   const names = operationNames(recorded);
   if (!recorded || names.length === 0) return { runningOps: [] };
-  const ops = (await Promise.all(names.map((n) => fetchOperation(api, project, n)))).filter((op) => op !== undefined);
+  const ops = (await Promise.all(names.map((n) => api.operation(project, n)))).filter((op) => op !== undefined);
   const runningOps = ops.filter((op) => statusName(op) !== "DONE");
-  if (runningOps.length > 0) return { running: recorded, runningOps };
+  if (runningOps.length > 0) return { running: { id: recorded.id, action: recorded.action }, runningOps };
   opts.ledger?.finished(mr.metadata.uid, recorded.id);
   const now = opts.now ?? Date.now();
   for (const op of ops) {

@@ -1,10 +1,13 @@
+import assert from "node:assert";
 import { describe, expect, it } from "vitest";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
-import type { Managed } from "../../../core/provider.ts";
+import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
 import { DatabaseClient, generatePassword, operationError, PasswordLedger } from "./client.ts";
 import type { DatabaseSecrets, Operation, SqlApi } from "./client.ts";
 import type { Instance } from "./normalize.ts";
+import { DatabaseParameters } from "./schema.ts";
+import type { DatabaseObservation } from "./schema.ts";
 
 // The client against a fake SqlApi: which calls each step makes, and how operations recorded in
 // status are followed (never waited on).
@@ -81,7 +84,7 @@ function running(overrides: Partial<Instance> = {}, settings: NonNullable<Instan
   };
 }
 
-function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: PendingOperation; generation?: number; observedGeneration?: number; annotations?: Record<string, string>; deleting?: boolean; conn?: boolean } = {}): Managed {
+function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: PendingOperation; generation?: number; observedGeneration?: number; annotations?: Record<string, string>; deleting?: boolean; conn?: boolean } = {}): Managed<DatabaseParameters, DatabaseObservation> {
   return {
     apiVersion: "gcp.terraplane.dev/v1alpha1",
     kind: "Database",
@@ -94,7 +97,8 @@ function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: Pending
       ...(opts.deleting ? { deletionTimestamp: new Date() } : {}),
     },
     spec: {
-      forProvider: { databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840", region: "europe-west1", ...forProvider },
+      // Parsed as the core hands it over: the provider never re-parses it.
+      forProvider: DatabaseParameters.parse({ databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840", region: "europe-west1", ...forProvider }),
       managementPolicies: ["*"],
       providerConfigRef: { kind: "ProviderConfig", name: "default" },
       ...(opts.conn === false ? {} : { writeConnectionSecretToRef: { name: "orders-conn" } }),
@@ -105,6 +109,11 @@ function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: Pending
 
 const client = (api: FakeSql, secrets: DatabaseSecrets = {}, ledger = new PasswordLedger()): DatabaseClient =>
   new DatabaseClient({ api, project: "p", defaultRegion: "us-central1", secrets, ledger });
+/** The observation of a resource that exists (fails the test otherwise). */
+function existing<A>(obs: Observation<A>): ExistingObservation<A> {
+  assert(obs.exists, "expected the instance to exist");
+  return obs;
+}
 const pendingOf = (id: string, action = "create"): PendingOperation => ({ id, action, startedAt: "2026-01-01T00:00:00Z" });
 
 describe("DatabaseClient.create", () => {
@@ -151,21 +160,24 @@ describe("DatabaseClient.observe", () => {
     const api = new FakeSql(running({ state: "PENDING_CREATE" }));
     api.ops.set("op-9", { name: "op-9", status: "RUNNING" });
     const obs = await client(api).observe(mr({}, { pending: pendingOf("op-9") }));
-    expect(obs).toMatchObject({ exists: true, ready: "Creating", pendingOperation: pendingOf("op-9") });
+    expect(obs).toMatchObject({ exists: true, ready: "Creating" });
+    // Only the id and action: the core keeps when it started.
+    expect(existing(obs).pendingOperation).toStrictEqual({ id: "op-9", action: "create" });
   });
 
   it("reports an update under way without clearing the diff, so the core records it but sends nothing", async () => {
     const api = new FakeSql(running());
     api.ops.set("op-9", { name: "op-9", status: "PENDING" });
     const obs = await client(api).observe(mr({ tier: "db-custom-2-7680" }, { pending: pendingOf("op-9", "update") }));
-    expect(obs).toMatchObject({ exists: true, upToDate: false, ready: "Unavailable", pendingOperation: { id: "op-9" } });
+    expect(obs).toMatchObject({ exists: true, ready: "Unavailable", pendingOperation: { id: "op-9" } });
+    expect(existing(obs).diff.map((d) => d.path)).toEqual(["tier"]);
   });
 
   it("clears a finished operation and looks at the instance", async () => {
     const api = new FakeSql(running());
     api.ops.set("op-9", { name: "op-9", status: "DONE" });
-    const obs = await client(api).observe(mr({}, { pending: pendingOf("op-9") }));
-    expect(obs).toMatchObject({ exists: true, upToDate: true, ready: "Available" });
+    const obs = existing(await client(api).observe(mr({}, { pending: pendingOf("op-9") })));
+    expect(obs).toMatchObject({ exists: true, diff: [], ready: "Available" });
     expect(obs.pendingOperation).toBeUndefined();
     expect(obs.connectionDetails).toMatchObject({ host: "192.0.2.7", port: "5432", username: "postgres", connectionName: "p:europe-west1:orders" });
     expect(obs.atProvider).toMatchObject({ state: "RUNNABLE", settingsVersion: 4 });
@@ -190,11 +202,12 @@ describe("DatabaseClient.observe", () => {
 
   it("reports a busy instance with no operation of ours as pending, so no patch is sent into it", async () => {
     const obs = await client(new FakeSql(running({ state: "MAINTENANCE" }))).observe(mr({ tier: "db-custom-2-7680" }));
-    expect(obs).toMatchObject({ upToDate: false, ready: "Unavailable", pendingOperation: { id: "state:MAINTENANCE", action: "update" } });
+    expect(obs).toMatchObject({ ready: "Unavailable", pendingOperation: { id: "state:MAINTENANCE", action: "update" } });
+    expect(existing(obs).diff.map((d) => d.path)).toEqual(["tier"]);
   });
 
   it("does not exist; refuses an instance it does not own unless imported by name; refuses immutable changes", async () => {
-    await expect(client(new FakeSql()).observe(mr())).resolves.toEqual({ exists: false, upToDate: false });
+    await expect(client(new FakeSql()).observe(mr())).resolves.toEqual({ exists: false });
     const foreign = new FakeSql(running({}, { userLabels: {} }));
     await expect(client(foreign).observe(mr())).rejects.toMatchObject({ errorClass: "AlreadyExists" });
     await expect(client(foreign).observe(mr({}, { annotations: { "terraplane.dev/external-name": "orders" } }))).resolves.toMatchObject({ exists: true });
@@ -202,7 +215,7 @@ describe("DatabaseClient.observe", () => {
   });
 
   it("asks for a rotation when the referenced password differs from the published one, without showing it", async () => {
-    const obs = await client(new FakeSql(running()), { desiredPassword: "new", publishedPassword: "old" }).observe(mr());
+    const obs = existing(await client(new FakeSql(running()), { desiredPassword: "new", publishedPassword: "old" }).observe(mr()));
     expect(obs.diff).toEqual([{ path: "adminPassword", desired: undefined, observed: undefined, sensitive: true }]);
     expect(obs.connectionDetails?.password).toBe("old");
   });
@@ -213,8 +226,8 @@ describe("DatabaseClient.update", () => {
     const api = new FakeSql(running());
     const c = client(api);
     const m = mr({ tier: "db-custom-2-7680" });
-    const obs = await c.observe(m);
-    const out = await c.update(m, obs.diff ?? []);
+    const obs = existing(await c.observe(m));
+    const out = await c.update(m, obs.diff);
     expect(api.names()).toEqual(["get", "patch"]);
     expect(api.calls[1]?.input).toEqual({ settings: { tier: "db-custom-2-7680", settingsVersion: { value: 4 } } });
     expect(out.pendingOperation).toMatchObject({ id: "op-1", action: "update" });
@@ -224,7 +237,7 @@ describe("DatabaseClient.update", () => {
     const api = new FakeSql(running());
     const c = client(api, { desiredPassword: "new", publishedPassword: "old" });
     const m = mr();
-    const out = await c.update(m, (await c.observe(m)).diff ?? []);
+    const out = await c.update(m, existing(await c.observe(m)).diff);
     expect(api.calls.find((x) => x.op === "setPassword")?.input).toEqual({ user: { name: "postgres" }, password: "new" });
     expect(out.connectionDetails?.password).toBe("new");
   });
@@ -235,9 +248,9 @@ describe("DatabaseClient.update", () => {
     const stale = { desiredPassword: "new", publishedPassword: "old" };
     const first = client(api, stale, ledger);
     const m = mr();
-    await first.update(m, (await first.observe(m)).diff ?? []);
-    const again = await client(api, stale, ledger).observe(m);
-    expect(again.upToDate).toBe(true);
+    await first.update(m, existing(await first.observe(m)).diff);
+    const again = existing(await client(api, stale, ledger).observe(m));
+    expect(again.diff).toEqual([]);
     expect(again.connectionDetails?.password).toBe("new");
   });
 });

@@ -1,13 +1,12 @@
 import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
 import { protos, v1 as sql } from "@google-cloud/sql";
-import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
-import { gcpCall } from "../errors.ts";
+import { callOptions } from "../call-options.ts";
+import { gcpCall, unlessNotFound } from "../errors.ts";
 import { ownerLabels } from "../ownership.ts";
 import type { GcpSession } from "../session.ts";
 import {
@@ -27,8 +26,7 @@ import {
   readiness,
 } from "./normalize.ts";
 import type { Instance } from "./normalize.ts";
-import { DatabaseParameters } from "./schema.ts";
-import type { DatabaseObservation } from "./schema.ts";
+import type { DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
 // The Database's ExternalClient: one Cloud SQL instance, named by the external name (metadata.name
 // by default). Every mutation is a long-running operation: it is started, recorded as
@@ -48,58 +46,41 @@ export interface SqlApi {
   setPassword(project: string, instance: string, user: { name: string; host?: string }, password: string): Promise<Operation>;
 }
 
-const isNotFound = (err: unknown): boolean => errorClassOf(err) === "NotFound";
-
-/** SqlApi over the official clients, cached by the session (the clients alone retry). */
-export function sdkSqlApi(session: GcpSession): SqlApi {
+/**
+ * SqlApi over the official clients, cached by the session (the clients alone retry), for one
+ * reconcile: every call carries its signal, so a hung endpoint is cancelled at the deadline.
+ */
+export function sdkSqlApi(session: GcpSession, signal: AbortSignal): SqlApi {
+  const o = callOptions(signal);
   const instances = session.client(sql.SqlInstancesServiceClient);
   const operations = session.client(sql.SqlOperationsServiceClient);
   const users = session.client(sql.SqlUsersServiceClient);
   return {
     async get(project, instance) {
-      try {
-        const [found] = await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }));
-        return found;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return unlessNotFound(async () => (await gcpCall("sqladmin:instances.get", () => instances.get({ project, instance }, o)))[0]);
     },
     async insert(project, body) {
-      return (await gcpCall("sqladmin:instances.insert", () => instances.insert({ project, body })))[0];
+      return (await gcpCall("sqladmin:instances.insert", () => instances.insert({ project, body }, o)))[0];
     },
     async patch(project, instance, body) {
-      return (await gcpCall("sqladmin:instances.patch", () => instances.patch({ project, instance, body })))[0];
+      return (await gcpCall("sqladmin:instances.patch", () => instances.patch({ project, instance, body }, o)))[0];
     },
     async delete(project, instance) {
-      try {
-        return (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance })))[0];
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return unlessNotFound(async () => (await gcpCall("sqladmin:instances.delete", () => instances.delete({ project, instance }, o)))[0]);
     },
     async operation(project, name) {
-      return (await gcpCall("sqladmin:operations.get", () => operations.get({ project, operation: name })))[0];
+      return (await gcpCall("sqladmin:operations.get", () => operations.get({ project, operation: name }, o)))[0];
     },
     async setPassword(project, instance, user, password) {
       const body = { name: user.name, password, ...(user.host ? { host: user.host } : {}) };
-      return (await gcpCall("sqladmin:users.update", () => users.update({ project, instance, name: user.name, ...(user.host ? { host: user.host } : {}), body })))[0];
+      return (await gcpCall("sqladmin:users.update", () => users.update({ project, instance, name: user.name, ...(user.host ? { host: user.host } : {}), body }, o)))[0];
     },
   };
 }
 
-const sharedLedger = new PasswordLedger();
-
 const PASSWORD_SOURCE: PasswordSource = { role: "admin", secretRefField: "adminPasswordSecretRef", unsetCode: "AdminPasswordUnset" };
 
-type Mr = Managed;
-
-export function parameters(mr: Mr): DatabaseParameters {
-  const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<DatabaseParameters, DatabaseObservation>;
 
 /** The instance name: the external name, else metadata.name. */
 export function instanceName(mr: Mr): string {
@@ -157,8 +138,7 @@ const IN_FLIGHT: Readonly<Record<string, { ready: "Creating" | "Deleting" | "Una
 
 /** The spec says deletionProtectionEnabled: false (explicitly; unset never counts). */
 function specAllowsDelete(mr: Mr): boolean {
-  const parsed = DatabaseParameters.safeParse(mr.spec.forProvider);
-  return parsed.success && parsed.data.deletionProtectionEnabled === false;
+  return mr.spec.forProvider.deletionProtectionEnabled === false;
 }
 
 /** The spec was edited after the last status write: a failure recorded before is no longer the user's latest word. */
@@ -175,7 +155,7 @@ function checkImmutable(params: DatabaseParameters, observed: ReturnType<typeof 
 }
 
 /** While an operation of ours runs: report it (and the diff, for the record), and never send anything on top of it. */
-function inFlightObservation(params: DatabaseParameters, inst: Instance | undefined, op: PendingOperation): Observation<DatabaseObservation> {
+function inFlightObservation(params: DatabaseParameters, inst: Instance | undefined, op: OperationRef): Observation<DatabaseObservation> {
   const view = IN_FLIGHT[op.action] ?? { ready: "Unavailable", message: `Cloud SQL is running an operation (${op.action})` };
   const diff = inst ? diffParameters(params, observedParameters(inst)) : [];
   return { exists: true, diff, ...(inst ? { atProvider: atProviderOf(inst) } : {}), ready: view.ready, message: view.message, pendingOperation: op };
@@ -193,25 +173,22 @@ export interface DatabaseClientOptions {
   /** The ProviderConfig's region: where an instance without forProvider.region goes. */
   readonly defaultRegion: string | undefined;
   readonly secrets?: DatabaseSecrets;
-  readonly ledger?: PasswordLedger;
+  /** The passwords this process set, per object: owned by the connector, which frees an entry when its object is deleted. */
+  readonly ledger: PasswordLedger;
 }
 
 /** The diff entry for a password rotation: sensitive, so no value is ever shown. */
 const PASSWORD_DIFF: FieldDiff = { path: "adminPassword", desired: undefined, observed: undefined, sensitive: true };
 
 /** One reconcile's client: observe remembers the instance it saw, so update and delete need no second read. */
-export class DatabaseClient implements ExternalClient {
+export class DatabaseClient implements ExternalClient<DatabaseParameters, DatabaseObservation> {
   readonly #o: DatabaseClientOptions;
   readonly #ledger: PasswordLedger;
   #seen: Instance | undefined;
 
   constructor(options: DatabaseClientOptions) {
     this.#o = options;
-    this.#ledger = options.ledger ?? sharedLedger;
-  }
-
-  withSecrets(secrets: DatabaseSecrets): DatabaseClient {
-    return new DatabaseClient({ ...this.#o, secrets, ledger: this.#ledger });
+    this.#ledger = options.ledger;
   }
 
   get #secrets(): DatabaseSecrets {
@@ -219,7 +196,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async observe(mr: Mr): Promise<Observation<DatabaseObservation>> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const op = await this.#inFlight(mr);
     const inst = await this.#o.api.get(this.#o.project, name);
@@ -252,28 +229,19 @@ export class DatabaseClient implements ExternalClient {
    * failed is reported (thrown) until the spec changes or the resource is being deleted, so a
    * failure is neither hidden nor retried in a loop.
    */
-  async #inFlight(mr: Mr): Promise<PendingOperation | undefined> {
+  async #inFlight(mr: Mr): Promise<OperationRef | undefined> {
     const recorded = mr.status?.pendingOperation;
     if (!recorded || recorded.id.startsWith(STATE_PREFIX) || recorded.id === "") return undefined;
-    const op = await this.#operation(recorded.id);
+    const op = await unlessNotFound(() => this.#o.api.operation(this.#o.project, recorded.id));
     if (!op) return undefined; // forgotten by Cloud SQL: look at the instance instead
-    if (statusOf(op) !== "DONE") return recorded;
+    if (statusOf(op) !== "DONE") return { id: recorded.id, action: recorded.action };
     const failed = operationError(op, recorded.action);
     if (failed && !specChangedSince(mr) && !mr.metadata.deletionTimestamp) throw failed;
     return undefined;
   }
 
-  async #operation(name: string): Promise<Operation | undefined> {
-    try {
-      return await this.#o.api.operation(this.#o.project, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   async create(mr: Mr): Promise<CreateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
     const region = params.region ?? this.#o.defaultRegion;
@@ -293,7 +261,7 @@ export class DatabaseClient implements ExternalClient {
   }
 
   async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const inst = this.#seen ?? (await this.#o.api.get(this.#o.project, name));
     if (!inst) throw new ProviderError("NotFound", `Cloud SQL instance "${name}" disappeared before it could be updated`);

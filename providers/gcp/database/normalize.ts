@@ -1,10 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
 import { protos } from "@google-cloud/sql";
 import { ProviderError } from "../../../core/errors.ts";
+import { diffField, diffFields } from "../../../core/diff.ts";
+import type { Equality } from "../../../core/diff.ts";
 import type { FieldDiff, Readiness } from "../../../core/provider.ts";
 import { userLabels } from "../ownership.ts";
-import { AvailabilityType, DiskType, Edition } from "./schema.ts";
-import type { AuthorizedNetwork, BackupConfiguration, DatabaseFlag, DatabaseObservation, DatabaseParameters, IpConfiguration } from "./schema.ts";
+import { AvailabilityType, BackupConfiguration, DiskType, Edition, IpConfiguration } from "./schema.ts";
+import type { AuthorizedNetwork, DatabaseFlag, DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
 // Pure functions between Cloud SQL's view of an instance and forProvider: what the cloud holds, as
 // forProvider fields (normalised: enum names, wrapper values, sets sorted, ownership labels
@@ -120,50 +122,29 @@ export type MutableField = (typeof MUTABLE_FIELDS)[number];
 
 const SCALARS = ["databaseVersion", "tier", "edition", "diskAutoresize", "availabilityType", "deletionProtectionEnabled"] as const;
 
-function nestedDiff<T extends object>(field: string, desired: T | undefined, observed: T | undefined, equal: Partial<Record<keyof T, (d: unknown, o: unknown) => boolean>> = {}): FieldDiff[] {
-  if (desired === undefined) return [];
-  const diffs: FieldDiff[] = [];
-  for (const [key, want] of Object.entries(desired)) {
-    if (want === undefined) continue;
-    const have: unknown = observed ? Reflect.get(observed, key) : undefined;
-    const same = equal[key as keyof T]; // key comes from Object.entries(desired): a key of T
-    if (same ? !same(want, have) : !isDeepStrictEqual(want, have)) diffs.push({ path: `${field}.${key}`, desired: want, observed: have });
-  }
-  return diffs;
-}
+/** Disks only grow: more than asked for (autoresize, or grown by hand) is not a difference. */
+const atLeast: Equality<number> = (desired, observed) => (observed ?? 0) >= desired;
 
-const asNetworks = (v: unknown): AuthorizedNetwork[] => (Array.isArray(v) ? sortNetworks(v.filter((n): n is AuthorizedNetwork => typeof n === "object" && n !== null && "value" in n)) : []);
+/** Authorised networks are a set: compared in one order. */
+const sameNetworks: Equality<AuthorizedNetwork[] | undefined> = (desired, observed) => isDeepStrictEqual(sortNetworks(desired ?? []), sortNetworks(observed ?? []));
 
-function scalarDiffs(desired: DatabaseParameters, observed: ObservedParameters): FieldDiff[] {
-  const diff: FieldDiff[] = SCALARS.filter((f) => desired[f] !== undefined && desired[f] !== observed[f]).map((f) => ({ path: f, desired: desired[f], observed: observed[f] }));
-  // Disks only grow: more than asked for (autoresize, or grown by hand) is not a difference.
-  if (desired.diskSizeGb !== undefined && (observed.diskSizeGb ?? 0) < desired.diskSizeGb) diff.push({ path: "diskSizeGb", desired: desired.diskSizeGb, observed: observed.diskSizeGb });
-  return diff;
-}
+/** Labels the spec lists are enforced; labels others add are left alone. */
+const includesLabels: Equality<Record<string, string>> = (desired, observed) => Object.entries(desired).every(([k, v]) => observed?.[k] === v);
 
-function collectionDiffs(desired: DatabaseParameters, observed: ObservedParameters): FieldDiff[] {
-  const diff: FieldDiff[] = [];
-  if (desired.databaseFlags !== undefined && !isDeepStrictEqual(sortFlags(desired.databaseFlags), observed.databaseFlags ?? [])) {
-    diff.push({ path: "databaseFlags", desired: sortFlags(desired.databaseFlags), observed: observed.databaseFlags ?? [] });
-  }
-  if (desired.maintenanceWindow !== undefined && !isDeepStrictEqual(desired.maintenanceWindow, observed.maintenanceWindow)) {
-    diff.push({ path: "maintenanceWindow", desired: desired.maintenanceWindow, observed: observed.maintenanceWindow });
-  }
-  // Labels the spec lists are enforced; labels others add are left alone.
-  const labels = desired.userLabels ?? {};
-  if (Object.entries(labels).some(([k, v]) => observed.userLabels[k] !== v)) diff.push({ path: "userLabels", desired: sortedMap(labels), observed: observed.userLabels });
-  return diff;
-}
+// Nested objects compare sub-field by sub-field, in the schema's order.
+const BACKUP_FIELDS = BackupConfiguration.keyof().options;
+const IP_FIELDS = IpConfiguration.keyof().options;
 
 /** The fields where the cloud differs from spec, by forProvider path. Unset fields are never fought. */
 export function diffParameters(desired: DatabaseParameters, observed: ObservedParameters): FieldDiff[] {
   return [
-    ...scalarDiffs(desired, observed),
-    ...nestedDiff("backupConfiguration", desired.backupConfiguration, observed.backupConfiguration),
-    ...nestedDiff("ipConfiguration", desired.ipConfiguration, observed.ipConfiguration, {
-      authorizedNetworks: (d, o) => isDeepStrictEqual(asNetworks(d), asNetworks(o)),
-    }),
-    ...collectionDiffs(desired, observed),
+    ...diffFields("", SCALARS, desired, observed),
+    ...diffField("diskSizeGb", desired.diskSizeGb, observed.diskSizeGb, atLeast),
+    ...diffFields("backupConfiguration", BACKUP_FIELDS, desired.backupConfiguration, observed.backupConfiguration),
+    ...diffFields("ipConfiguration", IP_FIELDS, desired.ipConfiguration, observed.ipConfiguration, { authorizedNetworks: sameNetworks }),
+    ...diffField("databaseFlags", desired.databaseFlags && sortFlags(desired.databaseFlags), observed.databaseFlags ?? []),
+    ...diffField("maintenanceWindow", desired.maintenanceWindow, observed.maintenanceWindow),
+    ...diffField("userLabels", desired.userLabels && sortedMap(desired.userLabels), observed.userLabels, includesLabels),
   ];
 }
 

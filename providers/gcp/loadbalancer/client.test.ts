@@ -1,9 +1,13 @@
+import assert from "node:assert";
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../../core/errors.ts";
-import type { Managed, Observation } from "../../../core/provider.ts";
+import type { PendingOperation } from "../../../core/managed.ts";
+import type { ExistingObservation, Managed, Observation, OperationRef } from "../../../core/provider.ts";
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
+import { loadBalancerConnectorWith } from "./index.ts";
+import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
 
 // The LoadBalancer client against the in-memory fake, driven the way the core drives it: observe,
@@ -12,17 +16,20 @@ import type { LoadBalancerObservation } from "./schema.ts";
 const HC = { type: "HTTP", port: 8080, requestPath: "/healthz" };
 const UID = "0b6f6a3e-1111-2222-3333-444455556666";
 
-function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Record<string, string> } = {}): Managed {
+type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
+
+function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Record<string, string> } = {}): Lb {
   return {
     apiVersion: "gcp.terraplane.dev/v1alpha1",
     kind: "LoadBalancer",
     metadata: { name: "shop", namespace: "team", uid: UID, generation: 1, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
     spec: {
-      forProvider: {
+      // Parsed as the core hands it over: the provider never re-parses it.
+      forProvider: LoadBalancerParameters.parse({
         healthCheck: HC,
         backendServices: [{ name: "web", backends: [{ group: "projects/p/zones/europe-west1-b/instanceGroups/web" }] }],
         ...forProvider,
-      },
+      }),
       managementPolicies: ["*"],
       providerConfigRef: { kind: "ProviderConfig", name: "default" },
     },
@@ -32,36 +39,45 @@ function lb(forProvider: Record<string, unknown> = {}, opts: { annotations?: Rec
 
 const client = (fake: FakeCompute): LoadBalancerClient => new LoadBalancerClient({ api: fake.api(), project: "p", ledger: new OperationLedger() });
 
+/** The observation of a resource that exists (fails the test otherwise). */
+function existing<A>(obs: Observation<A>): ExistingObservation<A> {
+  assert(obs.exists, "expected the resource to exist");
+  return obs;
+}
+
+/** As the core records an operation: the provider names it, the core stamps when it started. */
+const recorded = (ref: OperationRef | undefined): PendingOperation | undefined => (ref ? { ...ref, startedAt: "2026-01-01T00:00:00Z" } : undefined);
+
 /** One reconcile as the core does it; returns what it called. */
-async function reconcile(fake: FakeCompute, mr: Managed): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
+async function reconcile(fake: FakeCompute, mr: Lb): Promise<{ obs: Observation<LoadBalancerObservation>; called?: string }> {
   const c = client(fake);
   const obs = await c.observe(mr);
   const status = mr.status ?? {};
   mr.status = status;
-  if (obs.atProvider) status.atProvider = obs.atProvider;
-  if (mr.metadata.deletionTimestamp) {
-    if (!obs.exists) return { obs, called: "released" };
-    if (obs.pendingOperation) return { obs };
-    status.pendingOperation = (await c.delete(mr)).pendingOperation;
-    return { obs, called: "delete" };
-  }
   if (!obs.exists) {
-    status.pendingOperation = (await c.create(mr)).pendingOperation;
+    if (mr.metadata.deletionTimestamp) return { obs, called: "released" };
+    status.pendingOperation = recorded((await c.create(mr)).pendingOperation);
     return { obs, called: "create" };
   }
-  if (!obs.upToDate && !obs.pendingOperation) {
-    status.pendingOperation = (await c.update(mr, obs.diff ?? [])).pendingOperation;
+  if (obs.atProvider) status.atProvider = obs.atProvider;
+  if (mr.metadata.deletionTimestamp) {
+    if (obs.pendingOperation) return { obs };
+    status.pendingOperation = recorded((await c.delete(mr)).pendingOperation);
+    return { obs, called: "delete" };
+  }
+  if (obs.diff.length > 0 && !obs.pendingOperation) {
+    status.pendingOperation = recorded((await c.update(mr, obs.diff)).pendingOperation);
     return { obs, called: "update" };
   }
-  status.pendingOperation = obs.pendingOperation;
+  status.pendingOperation = recorded(obs.pendingOperation);
   return { obs };
 }
 
 /** Reconciles, finishing operations in between, until Available with nothing to do. */
-async function converge(fake: FakeCompute, mr: Managed): Promise<Observation<LoadBalancerObservation>> {
+async function converge(fake: FakeCompute, mr: Lb): Promise<ExistingObservation<LoadBalancerObservation>> {
   for (let i = 0; i < 20; i++) {
     const { obs, called } = await reconcile(fake, mr);
-    if (!called && obs.ready === "Available" && obs.upToDate) return obs;
+    if (!called && obs.exists && obs.ready === "Available" && obs.diff.length === 0) return obs;
     fake.finish();
   }
   throw new Error("did not converge");
@@ -75,7 +91,7 @@ describe("LoadBalancerClient", () => {
     expect(first.called).toBe("create");
     const pending = await reconcile(fake, mr);
     expect(pending.obs).toMatchObject({ exists: true, ready: "Creating", pendingOperation: { action: "create" } });
-    expect(pending.obs.message).toContain("insert of healthChecks/shop-hc is RUNNING");
+    expect(existing(pending.obs).message).toContain("insert of healthChecks/shop-hc is RUNNING");
     const obs = await converge(fake, mr);
     expect(fake.mutations()).toEqual([
       "healthChecks.insert:shop-hc",
@@ -105,8 +121,8 @@ describe("LoadBalancerClient", () => {
     await converge(fake, mr);
     Object.assign(fake.healthChecks.items.get("shop-hc") ?? {}, { checkIntervalSec: 5, httpHealthCheck: { port: 80, requestPath: "/" } });
     Object.assign(fake.backendServices.items.get("shop-bs-web") ?? {}, { timeoutSec: 30, protocol: "HTTP", portName: "http" });
-    const obs = await client(fake).observe(mr);
-    expect(obs.upToDate).toBe(true);
+    const obs = existing(await client(fake).observe(mr));
+    expect(obs.diff).toEqual([]);
     expect(obs.lateInitialized).toEqual({
       healthCheck: { port: 80, requestPath: "/", checkIntervalSec: 5 },
       backendServices: [{ name: "web", protocol: "HTTP", portName: "http", timeoutSec: 30, backends: [{ group: "projects/p/zones/europe-west1-b/instanceGroups/web" }] }],
@@ -118,18 +134,18 @@ describe("LoadBalancerClient", () => {
     const mr = lb();
     await converge(fake, mr);
     const start = fake.mutations().length;
-    mr.spec.forProvider = {
+    mr.spec.forProvider = LoadBalancerParameters.parse({
       healthCheck: HC,
       backendServices: [
         { name: "web", backends: [] },
         { name: "api", timeoutSec: 60, backends: [] },
       ],
       urlMap: { defaultService: "web", hostRules: [{ hosts: ["api.example.com"], pathMatcher: "api" }], pathMatchers: [{ name: "api", defaultService: "api" }] },
-    };
+    });
     await converge(fake, mr);
     expect(fake.mutations().slice(start)).toEqual(["backendServices.insert:shop-bs-api", "backendServices.update:shop-bs-web", "urlMaps.update:shop-um"]);
     const mid = fake.mutations().length;
-    mr.spec.forProvider = { healthCheck: HC, backendServices: [{ name: "web", backends: [] }] };
+    mr.spec.forProvider = LoadBalancerParameters.parse({ healthCheck: HC, backendServices: [{ name: "web", backends: [] }] });
     const obs = await converge(fake, mr);
     expect(fake.mutations().slice(mid)).toEqual(["urlMaps.update:shop-um", "backendServices.delete:shop-bs-api"]);
     expect(obs.atProvider?.backendServices).toEqual([expect.objectContaining({ key: "web" })]);
@@ -179,5 +195,23 @@ describe("LoadBalancerClient", () => {
       "healthChecks.delete:shop-hc",
       "addresses.delete:shop-ip",
     ]);
+  });
+
+  it("keeps one ledger entry per object with an operation in flight, all freed by the connector's forget when the objects are deleted", async () => {
+    const fake = new FakeCompute();
+    const ledger = new OperationLedger();
+    const uids = Array.from({ length: 1_000 }, (_, i) => `uid-${i}`);
+    for (const [i, uid] of uids.entries()) {
+      const mr = lb();
+      mr.metadata.uid = uid;
+      mr.metadata.name = `shop-${i}`;
+      const c = new LoadBalancerClient({ api: fake.api(), project: "p", ledger });
+      expect((await c.observe(mr)).exists).toBe(false);
+      expect((await c.create(mr)).pendingOperation).toMatchObject({ action: "create" });
+    }
+    expect(ledger.size).toBe(1_000);
+    const connector = loadBalancerConnectorWith(ledger);
+    for (const uid of uids) connector.forget?.(uid);
+    expect(ledger.size).toBe(0);
   });
 });

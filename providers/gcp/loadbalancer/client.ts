@@ -1,15 +1,12 @@
-import { z } from "zod";
-import { ProviderError } from "../../../core/errors.ts";
-import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, Readiness, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness, UpdateResult } from "../../../core/provider.ts";
 import type { BackendService, ComputeApi, HealthCheck } from "../compute/api.ts";
-import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, part, partStatus, readChain, topExists } from "../compute/chain.ts";
+import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, mayDelete, part, partStatus, readChain, stepResult, topExists } from "../compute/chain.ts";
 import type { Observed, Part, Step } from "../compute/chain.ts";
 import { frontendParts } from "../compute/frontend.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
 import { namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
-import { checkPending, pendingOperation, sharedOperationLedger } from "../compute/operations.ts";
+import { checkPending } from "../compute/operations.ts";
 import type { OperationLedger, PendingCheck } from "../compute/operations.ts";
 import {
   backendServiceBody,
@@ -21,27 +18,23 @@ import {
   urlMapOf,
 } from "./normalize.ts";
 import type { BackendServiceContext } from "./normalize.ts";
-import { KIND, LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
+import { KIND } from "./schema.ts";
+import type { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
 
-// The LoadBalancer's ExternalClient. Its resources form one chain (compute/chain.ts):
-//   level 0: health check, reserved address · 1: backend services · 2: URL map · 3: proxy · 4: forwarding rule
+// The LoadBalancer's ExternalClient. Its resources form one chain (compute/chain.ts), each part
+// naming what it references: backend services → health check; URL map → backend services;
+// proxy → URL map; forwarding rule → proxy and reserved address. So the waves are:
+//   health check, reserved address · backend services · URL map · proxy · forwarding rule
 // observe reads them all; the object "exists" once the forwarding rule (the entry point) does, so
-// the first build goes through create, one level per reconcile, and later changes through update.
+// the first build goes through create, one wave per reconcile, and later changes through update.
 // Every step's operations are recorded in status.pendingOperation and checked on the next observe.
 
-type Mr = Managed;
-
-export function parameters(mr: Mr): LoadBalancerParameters {
-  const parsed = LoadBalancerParameters.safeParse(mr.spec.forProvider);
-  if (!parsed.success) throw new ProviderError("InvalidParameter", `spec.forProvider is invalid: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-  return parsed.data;
-}
+type Mr = Managed<LoadBalancerParameters, LoadBalancerObservation>;
 
 /** Backend-service keys recorded in status that spec no longer has: deleted once the URL map stops using them. */
 function staleKeys(mr: Mr, params: LoadBalancerParameters): string[] {
-  const recorded = LoadBalancerObservation.safeParse(mr.status?.atProvider ?? {});
   const keys = new Set(params.backendServices.map((b) => b.name));
-  return recorded.success ? (recorded.data.backendServices ?? []).map((b) => b.key).filter((k) => !keys.has(k)) : [];
+  return (mr.status?.atProvider?.backendServices ?? []).map((b) => b.key).filter((k) => !keys.has(k));
 }
 
 export function frontendOf(params: LoadBalancerParameters, urlMap: ComputeFrontendSpec["urlMap"]): ComputeFrontendSpec {
@@ -71,8 +64,8 @@ interface Built {
 export interface LoadBalancerClientOptions {
   readonly api: ComputeApi;
   readonly project: string;
-  /** Operations started by this process (default: the process-wide one). */
-  readonly ledger?: OperationLedger;
+  /** Operations this process started, per object: owned by the connector, which frees an entry when its object is deleted. */
+  readonly ledger: OperationLedger;
 }
 
 /** The result of one observe, kept for the create/update/delete of the same reconcile. */
@@ -83,7 +76,7 @@ interface Looked {
   readonly seen: Seen;
 }
 
-export class LoadBalancerClient implements ExternalClient {
+export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters, LoadBalancerObservation> {
   readonly #o: LoadBalancerClientOptions;
   #looked: Looked | undefined;
 
@@ -92,11 +85,11 @@ export class LoadBalancerClient implements ExternalClient {
   }
 
   get #ledger(): OperationLedger {
-    return this.#o.ledger ?? sharedOperationLedger;
+    return this.#o.ledger;
   }
 
-  #result(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
-    const result = resultOf(step, mr);
+  #result(step: Step | undefined, mr: Mr): { pendingOperation?: OperationRef } {
+    const result = stepResult(step);
     this.#ledger.record(mr.metadata.uid, result.pendingOperation);
     return result;
   }
@@ -112,7 +105,7 @@ export class LoadBalancerClient implements ExternalClient {
       type: "health check",
       collection: "healthChecks",
       name: names.healthCheck,
-      level: 0,
+      dependsOn: [],
       api: api.healthChecks,
       desired: healthCheckBody(params.healthCheck),
       diff: (hc) => healthCheckDiff(params.healthCheck, hc),
@@ -129,7 +122,7 @@ export class LoadBalancerClient implements ExternalClient {
         type: "backend service",
         collection: "backendServices",
         name: names.backendService(spec.name),
-        level: 1,
+        dependsOn: [healthCheck.key],
         api: api.backendServices,
         desired: backendServiceBody(ctx, spec),
         diff: (bs) => backendServiceDiff(ctx, spec, bs),
@@ -141,12 +134,14 @@ export class LoadBalancerClient implements ExternalClient {
         },
       });
     const stale = staleKeys(mr, params).map((key) => backendService({ name: key, backends: [] }));
-    const frontend = frontendParts({ api, project, owner: mr, names, level: 2, paths: { targetProxy: "frontend", forwardingRule: "frontend", address: "frontend.address" } }, frontendOf(params, urlMapOf(params, project, names)));
-    return { parts: [healthCheck, ...params.backendServices.map(backendService), ...frontend], stale, seen };
+    const services = params.backendServices.map(backendService);
+    const paths = { targetProxy: "frontend", forwardingRule: "frontend", address: "frontend.address" };
+    const frontend = frontendParts({ api, project, owner: mr, names, routesTo: services.map((s) => s.key), paths }, frontendOf(params, urlMapOf(params, project, names)));
+    return { parts: [healthCheck, ...services, ...frontend], stale, seen };
   }
 
   async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
-    const params = parameters(mr);
+    const params = mr.spec.forProvider;
     const built = this.#build(mr, params, namesOf(mr));
     const pending = await checkPending(this.#o.api, this.#o.project, mr, { ledger: this.#ledger });
     const [chain, stale] = await Promise.all([readChain(built.parts), readChain(built.stale)]);
@@ -159,7 +154,7 @@ export class LoadBalancerClient implements ExternalClient {
     const deleting = mr.metadata.deletionTimestamp !== undefined;
     if (!deleting) assertOwned(chain, mr, KIND);
     const atProvider = atProviderOf(chain, stale);
-    const exists = deleting ? anyManagedExists([...this.#deletable(mr, chain), ...stale]) : topExists(chain);
+    const exists = deleting ? anyManagedExists([...chain.filter((o) => mayDelete(mr, o)), ...stale]) : topExists(chain);
     if (!exists && !pending.running) return { exists: false };
     const diff = [...chainDiff(chain), ...staleDiff(stale)];
     const lateInitialized = lateInit(params, seen);
@@ -179,10 +174,6 @@ export class LoadBalancerClient implements ExternalClient {
     };
   }
 
-  /** Parts this object may delete: its own, or all of them when it adopted the chain by external name. */
-  #deletable(mr: Mr, chain: readonly Observed[]): Observed[] {
-    return chain.filter((o) => o.state.owned || externalName(mr) !== undefined);
-  }
 
   async #current(mr: Mr): Promise<Looked> {
     return this.#looked ?? (await this.#look(mr));
@@ -200,13 +191,8 @@ export class LoadBalancerClient implements ExternalClient {
 
   async delete(mr: Mr): Promise<DeleteResult> {
     const { chain, stale } = await this.#current(mr);
-    return this.#result(await deleteNext(this.#deletable(mr, chain), stale), mr);
+    return this.#result(await deleteNext(chain, { stale, mayDelete: (o) => mayDelete(mr, o) }), mr);
   }
-}
-
-function resultOf(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
-  if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, step.action) };
 }
 
 function staleDiff(stale: readonly Observed[]): FieldDiff[] {

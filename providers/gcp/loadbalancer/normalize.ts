@@ -1,6 +1,7 @@
+import { diffField } from "../../../core/diff.ts";
+import type { Equality } from "../../../core/diff.ts";
 import type { FieldDiff } from "../../../core/provider.ts";
 import type { BackendService, HealthCheck } from "../compute/api.ts";
-import { fieldDiff } from "../compute/chain.ts";
 import type { UrlMapSpec as ComputeUrlMapSpec } from "../compute/frontend.ts";
 import { globalRef, normalizeRef } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
@@ -49,7 +50,7 @@ const HC_FIELDS = ["type", "port", "requestPath", "checkIntervalSec", "timeoutSe
 
 export function healthCheckDiff(spec: HealthCheckSpec, hc: HealthCheck): FieldDiff[] {
   const observed = observedHealthCheck(hc);
-  return HC_FIELDS.flatMap((f) => fieldDiff(`healthCheck.${f}`, spec[f], observed[f] ?? null));
+  return HC_FIELDS.flatMap((f) => diffField(`healthCheck.${f}`, spec[f], observed[f] ?? null));
 }
 
 /** Health-check fields the spec leaves unset, filled from compute (only for the same type). */
@@ -85,6 +86,8 @@ export function backendsDiffer(desired: readonly Backend[], observed: readonly B
   });
 }
 
+const sameBackends: Equality<readonly Backend[]> = (desired, observed) => !backendsDiffer(desired, observed ?? []);
+
 const byGroup = (a: Backend, b: Backend): number => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0);
 
 export interface BackendServiceContext {
@@ -116,11 +119,11 @@ export function backendServiceDiff(ctx: BackendServiceContext, spec: BackendServ
   const observedBackends = (bs.backends ?? []).map((b) => normalBackend(b, ctx.project)).sort(byGroup);
   const healthChecks = (bs.healthChecks ?? []).map((h) => normalizeRef(h, ctx.project));
   return [
-    ...fieldDiff(`${path}.protocol`, spec.protocol, bs.protocol ?? null),
-    ...fieldDiff(`${path}.portName`, spec.portName, bs.portName ?? null),
-    ...fieldDiff(`${path}.timeoutSec`, spec.timeoutSec, bs.timeoutSec ?? null),
-    ...fieldDiff(`${path}.healthCheck`, [globalRef(ctx.project, "healthChecks", ctx.names.healthCheck)], healthChecks),
-    ...(backendsDiffer(desiredBackends, observedBackends) ? [{ path: `${path}.backends`, desired: desiredBackends, observed: observedBackends }] : []),
+    ...diffField(`${path}.protocol`, spec.protocol, bs.protocol ?? null),
+    ...diffField(`${path}.portName`, spec.portName, bs.portName ?? null),
+    ...diffField(`${path}.timeoutSec`, spec.timeoutSec, bs.timeoutSec ?? null),
+    ...diffField(`${path}.healthCheck`, [globalRef(ctx.project, "healthChecks", ctx.names.healthCheck)], healthChecks),
+    ...diffField(`${path}.backends`, desiredBackends, observedBackends, sameBackends),
   ];
 }
 
