@@ -22,6 +22,7 @@ export const databaseConnector = gcpConnector<DatabaseParameters, DatabaseObserv
       secrets: await readDatabaseSecrets(mr, ctx, mr.spec.forProvider.adminPasswordSecretRef),
       ledger: passwords,
     }),
+  { forget: (uid) => passwords.forget(uid) },
 );
 
 export const database: RegisteredKind<DatabaseParameters, DatabaseObservation> = {
