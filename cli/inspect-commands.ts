@@ -1,5 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { explain, renderExplanation, resolveKind } from "./inspect/explain.ts";
 import { statusRows } from "./inspect/status.ts";
 import { renderTable } from "./inspect/table.ts";
@@ -8,14 +9,6 @@ interface KubeOptions {
   kubeconfig?: string;
   namespace?: string;
   context?: string;
-}
-
-function loadKubeConfig(opts: KubeOptions): KubeConfig {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (opts.context) kc.setCurrentContext(opts.context);
-  return kc;
 }
 
 function currentNamespace(kc: KubeConfig, opts: KubeOptions): string {
