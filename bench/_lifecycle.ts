@@ -152,12 +152,12 @@ export class Cleanup {
  * The child's side of the lifeline: stdin closes when the parent dies (even by SIGKILL), and then
  * this process stops itself. Also stops on SIGTERM/SIGINT.
  */
-export function exitWhenParentGone(stop: () => Promise<void>): void {
+export function exitWhenParentGone(name: string, stop: () => Promise<void>): void {
   let stopping = false;
   const bye = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    console.error(`${why}: stopping`);
+    console.error(`${name}: ${why}: stopping`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

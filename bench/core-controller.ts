@@ -31,6 +31,6 @@ const manager = new Manager({
   pollIntervalMs: Number(values["poll-seconds"]) * 1000,
   metricsAddr: { host: "127.0.0.1", port: Number(values["metrics-port"]) },
 });
-exitWhenParentGone(() => manager.stop(5_000));
+exitWhenParentGone("bench-core controller", () => manager.stop(5_000));
 await manager.start();
 writeSync(READY_FD, `${JSON.stringify({ ready: true, metrics: manager.healthUrl })}\n`);

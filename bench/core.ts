@@ -35,6 +35,15 @@ const count = positive("count");
 const steadySeconds = positive("steady-seconds");
 const log = (line: string): void => console.error(`bench-core: ${line}`);
 const Ready = z.object({ ready: z.literal(true), metrics: z.string().url() });
+const ThingList = z.object({
+  items: z.array(
+    z.object({
+      metadata: z.object({ name: z.string(), finalizers: z.array(z.string()).optional() }),
+      status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional() }).optional(),
+    }),
+  ),
+});
+
 
 function positive(name: keyof typeof values): number {
   const n = Number(values[name]);
@@ -53,6 +62,7 @@ await cleanup.run(async () => {
   const group = `bench${id}.test.terraplane.dev`;
   const namespace = `bench-${id}`;
   const plural = "things";
+  log(`group ${group}, namespace ${namespace}`);
   const kubectl = (args: readonly string[], input?: string): Promise<string> => run("kubectl", ["--kubeconfig", info.kubeconfig, ...args], input);
 
   const { crds } = doubleProvider(group);
@@ -167,15 +177,6 @@ async function createThings(custom: CustomObjectsApi, w: Where, n: number): Prom
     }),
   );
 }
-
-const ThingList = z.object({
-  items: z.array(
-    z.object({
-      metadata: z.object({ name: z.string(), finalizers: z.array(z.string()).optional() }),
-      status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional() }).optional(),
-    }),
-  ),
-});
 
 async function listThings(custom: CustomObjectsApi, w: Where): Promise<z.infer<typeof ThingList>["items"]> {
   return ThingList.parse(await custom.listNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural })).items;
