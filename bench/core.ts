@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { z } from "zod";
 import { toYaml } from "../core/crd/generate.ts";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
@@ -191,14 +191,17 @@ async function dropFinalizers(custom: CustomObjectsApi, w: Where, say: (line: st
   if (held.length === 0) return;
   say(`removing the finalizers of ${held.length} things (in-memory cloud: nothing real is left behind)`);
   let next = 0;
+  let failed = 0;
+  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
   await Promise.all(
     Array.from({ length: 20 }, async () => {
       for (let t = held[next++]; t; t = held[next++]) {
         const body = { metadata: { finalizers: null } };
-        await custom.patchNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural, name: t.metadata.name, body }).catch(() => undefined);
+        await custom.patchNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural, name: t.metadata.name, body }, merge).catch(() => failed++);
       }
     }),
   );
+  if (failed > 0) say(`could not remove the finalizers of ${failed} things; the namespace ${w.namespace} stays Terminating until they are`);
 }
 
 async function reconcileCount(url: string): Promise<number> {
