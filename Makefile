@@ -13,10 +13,12 @@ help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
 	@echo "make test      typecheck, lint, unit and integration tests"
 
-# npm ci only when package-lock.json changed since the last install.
+# npm ci only when package-lock.json changed since the last install. Never through a symlinked
+# node_modules (a git worktree sharing another checkout's install): npm ci would empty the
+# directory the link points to, i.e. the other checkout's packages.
 node_modules/.terraplane-deps: package-lock.json scripts/ensure-node.sh
-	$(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if [[ -L node_modules ]]; then echo "node_modules is a symlink to a shared install ($$(readlink node_modules)): not running npm ci here" >&2; exit 0; fi; \
+	$(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error && touch $@
 
 deps: node_modules/.terraplane-deps
 
