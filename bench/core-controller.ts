@@ -1,10 +1,13 @@
 // The controller side of `make bench-core`: the real core with the test-double provider's in-memory
-// cloud, in its own process so its memory can be measured alone.
+// cloud, in its own process so its memory can be measured alone. It announces readiness on fd 3
+// (its stdout is free for logs) and stops when the benchmark stops it or dies.
+import { writeSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { doubleProvider } from "../test/doubles/double-provider.ts";
+import { READY_FD, exitWhenParentGone } from "./_lifecycle.ts";
 
 const { values } = parseArgs({
   options: {
@@ -18,11 +21,9 @@ const { values } = parseArgs({
 });
 if (!values.kubeconfig || !values.group || !values.namespace) throw new Error("--kubeconfig, --group and --namespace are required");
 
-const kc = new KubeConfig();
-kc.loadFromFile(values.kubeconfig);
 const { registered } = doubleProvider(values.group);
 const manager = new Manager({
-  kc,
+  kc: loadKubeConfig({ kubeconfig: values.kubeconfig }),
   kinds: [registered],
   log: createLogger("warn"),
   namespace: values.namespace,
@@ -30,6 +31,6 @@ const manager = new Manager({
   pollIntervalMs: Number(values["poll-seconds"]) * 1000,
   metricsAddr: { host: "127.0.0.1", port: Number(values["metrics-port"]) },
 });
+exitWhenParentGone("bench-core controller", () => manager.stop(5_000));
 await manager.start();
-console.log(JSON.stringify({ ready: true, metrics: manager.healthUrl }));
-process.once("SIGTERM", () => void manager.stop(5_000).then(() => process.exit(0)));
+writeSync(READY_FD, `${JSON.stringify({ ready: true, metrics: manager.healthUrl })}\n`);

@@ -1,18 +1,23 @@
 // `make bench-core`: N test-double resources on the local control plane. Measures the time from
 // the first create to all Ready, reconciles per second while converging, the controller's peak RSS,
-// and steady-state reconciles per minute. A benchmark, not a test: it prints numbers.
-import { spawn } from "node:child_process";
+// and steady-state reconciles per minute. A benchmark, not a test: it prints numbers (one JSON object
+// on stdout; progress on stderr). Whatever happens — success, an error, Ctrl-C, SIGTERM — it stops
+// the controller it started and removes what it created; if it is SIGKILLed, the controller notices
+// its stdin closing and stops itself.
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { z } from "zod";
 import { toYaml } from "../core/crd/generate.ts";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
 import { down, up } from "../sandbox/launcher/sandbox.ts";
 import { doubleProvider } from "../test/doubles/double-provider.ts";
-import { execFileSync } from "node:child_process";
+import { Cleanup, startChild } from "./_lifecycle.ts";
+import type { Child } from "./_lifecycle.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,120 +27,210 @@ const { values } = parseArgs({
     "poll-seconds": { type: "string", default: "60" },
     // Caps the controller's V8 old space as deploy/ does (768); 0 leaves Node's default (a quarter of RAM).
     "controller-heap-mb": { type: "string", default: "0" },
+    // A run that has not converged by then fails instead of waiting forever.
+    "timeout-seconds": { type: "string", default: "1800" },
   },
 });
-const count = Number(values.count);
+const count = positive("count");
+const steadySeconds = positive("steady-seconds");
 const log = (line: string): void => console.error(`bench-core: ${line}`);
-
-const { info, started } = await up(log);
-const kc = new KubeConfig();
-kc.loadFromFile(info.kubeconfig);
-const custom = kc.makeApiClient(CustomObjectsApi);
-const core = kc.makeApiClient(CoreV1Api);
-const group = `bench${Date.now().toString(36)}.test.terraplane.dev`;
-const namespace = `bench-${Date.now().toString(36)}`;
-const kubectl = (args: string[], input?: string): string =>
-  execFileSync("kubectl", ["--kubeconfig", info.kubeconfig, ...args], { input, encoding: "utf8", maxBuffer: 64 << 20 });
-
-const { crds } = doubleProvider(group);
-kubectl(["apply", "-f", "-"], toYaml(crds));
-for (const crd of crds) kubectl(["wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=60s"]);
-await core.createNamespace({ body: { metadata: { name: namespace } } });
-kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: `${group}/v1alpha1`, kind: "ClusterProviderConfig", metadata: { name: "default" }, spec: { cloud: "memory" } }));
-
-const controller = spawn(
-  process.execPath,
-  [...heapFlags(), "--disable-warning=ExperimentalWarning", join(repoRoot, "bench", "core-controller.ts"), "--kubeconfig", info.kubeconfig, "--group", group, "--namespace", namespace, "--concurrency", values.concurrency, "--poll-seconds", values["poll-seconds"]],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const metricsUrl = await new Promise<string>((resolveUrl, reject) => {
-  controller.once("exit", (code) => reject(new Error(`controller exited (${code})`)));
-  createInterface({ input: controller.stdout }).once("line", (line) => resolveUrl((JSON.parse(line) as { metrics: string }).metrics));
+const Ready = z.object({ ready: z.literal(true), metrics: z.string().url() });
+const ThingList = z.object({
+  items: z.array(
+    z.object({
+      metadata: z.object({ name: z.string(), finalizers: z.array(z.string()).optional() }),
+      status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional() }).optional(),
+    }),
+  ),
 });
-const pid = controller.pid ?? 0;
 
-async function reconcileCount(): Promise<number> {
-  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+
+function positive(name: keyof typeof values): number {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${String(values[name])})`);
+  return n;
+}
+
+const cleanup = new Cleanup(log);
+await cleanup.run(async () => {
+  const { info, started } = await up(log);
+  if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
+  const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const id = Date.now().toString(36);
+  const group = `bench${id}.test.terraplane.dev`;
+  const namespace = `bench-${id}`;
+  const plural = "things";
+  log(`group ${group}, namespace ${namespace}`);
+  const kubectl = (args: readonly string[], input?: string): Promise<string> => run("kubectl", ["--kubeconfig", info.kubeconfig, ...args], input);
+
+  const { crds } = doubleProvider(group);
+  cleanup.add("delete the CRDs", async () => {
+    for (const crd of crds) await kubectl(["delete", "crd", crd.metadata.name, "--wait=false", "--ignore-not-found"]);
+  });
+  await kubectl(["apply", "-f", "-"], toYaml(crds));
+  for (const crd of crds) await kubectl(["wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=60s"]);
+  cleanup.add("delete the namespace", async () => void (await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"])));
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: `${group}/v1alpha1`, kind: "ClusterProviderConfig", metadata: { name: "default" }, spec: { cloud: "memory" } }));
+
+  // Added before the controller, so it runs after the controller is stopped: without a controller
+  // nobody else would ever remove the finalizers, and the namespace and CRDs would stay Terminating.
+  let deletedThroughController = false;
+  cleanup.add("remove the finalizers the stopped controller left", async () => {
+    if (!deletedThroughController) await dropFinalizers(custom, { group, namespace, plural }, log);
+  });
+  const controller = cleanup.child("the controller", await startController(info.kubeconfig, group, namespace));
+  log(`controller pid ${controller.pid}, metrics at ${controller.ready.metrics}`);
+  const metricsUrl = controller.ready.metrics;
+  await waitReadyz(metricsUrl, controller);
+
+  const t0 = performance.now();
+  const r0 = await reconcileCount(metricsUrl);
+  await createThings(custom, { group, namespace, plural }, count);
+  const created = performance.now();
+  log(`created ${count} in ${((created - t0) / 1000).toFixed(1)}s`);
+  const deadline = Date.now() + positive("timeout-seconds") * 1000;
+  for (let ready = await readyCount(custom, { group, namespace, plural }); ready < count; ready = await readyCount(custom, { group, namespace, plural })) {
+    if (!controller.alive()) throw new Error(`the controller exited (${await controller.exited}) with ${ready}/${count} Ready`);
+    if (Date.now() > deadline) throw new Error(`only ${ready}/${count} Ready after --timeout-seconds ${values["timeout-seconds"]}`);
+    log(`${ready}/${count} Ready`);
+    await sleep(count <= 100 ? 250 : 2_000);
+  }
+  const t1 = performance.now();
+  const r1 = await reconcileCount(metricsUrl);
+  const convergeSeconds = (t1 - t0) / 1000;
+  log(`all ${count} Ready after ${convergeSeconds.toFixed(1)}s; measuring steady state for ${steadySeconds}s`);
+
+  const s0 = await reconcileCount(metricsUrl);
+  await sleep(steadySeconds * 1000);
+  const s1 = await reconcileCount(metricsUrl);
+
+  const result = {
+    resources: count,
+    createSeconds: Number(((created - t0) / 1000).toFixed(1)),
+    applyToAllReadySeconds: Number(convergeSeconds.toFixed(1)),
+    reconcilesPerSecondConverging: Number(((r1 - r0) / convergeSeconds).toFixed(1)),
+    steadyReconcilesPerMinute: Math.round(((s1 - s0) / steadySeconds) * 60),
+    controllerPeakRssMiB: rssMiB(controller.pid, "VmHWM"),
+    controllerRssMiB: rssMiB(controller.pid, "VmRSS"),
+    controllerHeapUsedMiB: await heapUsedMiB(metricsUrl),
+    controllerHeapCapMiB: Number(values["controller-heap-mb"]) || "node default",
+    pollSeconds: Number(values["poll-seconds"]),
+    concurrency: Number(values.concurrency),
+    controllerPid: controller.pid,
+  };
+  console.log(JSON.stringify(result, null, 2));
+
+  log("cleaning up (deleting through the controller)");
+  await kubectl(["delete", `${plural}.${group}`, "--all", "-n", namespace, "--wait=true", "--timeout=600s"]);
+  deletedThroughController = true;
+});
+
+function startController(kubeconfig: string, group: string, namespace: string): Promise<Child<z.infer<typeof Ready>>> {
+  const mb = Number(values["controller-heap-mb"]);
+  const heap = mb > 0 ? [`--max-old-space-size=${mb}`] : [];
+  const script = join(repoRoot, "bench", "core-controller.ts");
+  return startChild({
+    command: process.execPath,
+    args: [...heap, "--disable-warning=ExperimentalWarning", script, "--kubeconfig", kubeconfig, "--group", group, "--namespace", namespace, "--concurrency", values.concurrency, "--poll-seconds", values["poll-seconds"]],
+    parseReady: (line) => Ready.parse(JSON.parse(line)),
+  });
+}
+
+/** Every informer has listed: until then the first creates would only queue up behind a 404 retry. */
+async function waitReadyz(url: string, controller: Child<unknown>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await fetch(`${url}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (!controller.alive()) throw new Error(`the controller exited (${await controller.exited}) before it was ready`);
+    if (Date.now() > deadline) throw new Error(`the controller's /readyz still answers ${status} after 60s`);
+    await sleep(200);
+  }
+}
+
+interface Where {
+  readonly group: string;
+  readonly namespace: string;
+  readonly plural: string;
+}
+
+async function createThings(custom: CustomObjectsApi, w: Where, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(20, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        await custom.createNamespacedCustomObject({
+          group: w.group,
+          version: "v1alpha1",
+          namespace: w.namespace,
+          plural: w.plural,
+          body: { apiVersion: `${w.group}/v1alpha1`, kind: "Thing", metadata: { name: `t-${i}` }, spec: { forProvider: { region: "eu", size: 1 + (i % 100) } } },
+        });
+      }
+    }),
+  );
+}
+
+async function listThings(custom: CustomObjectsApi, w: Where): Promise<z.infer<typeof ThingList>["items"]> {
+  return ThingList.parse(await custom.listNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural })).items;
+}
+
+async function readyCount(custom: CustomObjectsApi, w: Where): Promise<number> {
+  return (await listThings(custom, w)).filter((i) => i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+}
+
+async function dropFinalizers(custom: CustomObjectsApi, w: Where, say: (line: string) => void): Promise<void> {
+  const held = (await listThings(custom, w).catch(() => [])).filter((t) => (t.metadata.finalizers ?? []).length > 0);
+  if (held.length === 0) return;
+  say(`removing the finalizers of ${held.length} things (in-memory cloud: nothing real is left behind)`);
+  let next = 0;
+  let failed = 0;
+  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let t = held[next++]; t; t = held[next++]) {
+        const body = { metadata: { finalizers: null } };
+        await custom.patchNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural, name: t.metadata.name, body }, merge).catch(() => failed++);
+      }
+    }),
+  );
+  if (failed > 0) say(`could not remove the finalizers of ${failed} things; the namespace ${w.namespace} stays Terminating until they are`);
+}
+
+async function reconcileCount(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
   return text
     .split("\n")
     .filter((l) => l.startsWith("terraplane_reconciles_total{"))
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
 
-function heapFlags(): string[] {
-  const mb = Number(values["controller-heap-mb"]);
-  return mb > 0 ? [`--max-old-space-size=${mb}`] : [];
-}
-
 /** The controller's V8 heap in use (live objects plus garbage not yet collected), from its /metrics. */
-async function heapUsedMiB(): Promise<number> {
-  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+async function heapUsedMiB(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith("nodejs_heap_size_used_bytes "));
   return Math.round(Number(line?.split(" ").pop() ?? 0) / 2 ** 20);
 }
 
-function rssMiB(field: "VmHWM" | "VmRSS"): number {
+function rssMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field)) ?? "0";
   return Math.round(Number(line.replace(/\D+/g, "")) / 1024);
 }
 
-async function readyCount(): Promise<number> {
-  const list = (await custom.listNamespacedCustomObject({ group, version: "v1alpha1", namespace, plural: "things" })) as {
-    items: { status?: { conditions?: { type: string; status: string }[] } }[];
-  };
-  return list.items.filter((i) => i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+/** Async, so a Ctrl-C during a long kubectl still reaches the signal handler. */
+function run(command: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const child = execFile(command, [...args], { encoding: "utf8", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} ${args.slice(2).join(" ")}: ${stderr.trim() || err.message}`));
+      else resolveRun(stdout);
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
 }
-
-const t0 = performance.now();
-const r0 = await reconcileCount();
-let next = 0;
-await Promise.all(
-  Array.from({ length: 20 }, async () => {
-    while (next < count) {
-      const i = next++;
-      await custom.createNamespacedCustomObject({
-        group,
-        version: "v1alpha1",
-        namespace,
-        plural: "things",
-        body: { apiVersion: `${group}/v1alpha1`, kind: "Thing", metadata: { name: `t-${i}` }, spec: { forProvider: { region: "eu", size: 1 + (i % 100) } } },
-      });
-    }
-  }),
-);
-const created = performance.now();
-log(`created ${count} in ${((created - t0) / 1000).toFixed(1)}s`);
-for (let ready = await readyCount(); ready < count; ready = await readyCount()) {
-  log(`${ready}/${count} Ready`);
-  await sleep(2_000);
-}
-const t1 = performance.now();
-const r1 = await reconcileCount();
-const convergeSeconds = (t1 - t0) / 1000;
-log(`all ${count} Ready after ${convergeSeconds.toFixed(1)}s; measuring steady state for ${values["steady-seconds"]}s`);
-
-const s0 = await reconcileCount();
-await sleep(Number(values["steady-seconds"]) * 1000);
-const s1 = await reconcileCount();
-
-const result = {
-  resources: count,
-  createSeconds: Number(((created - t0) / 1000).toFixed(1)),
-  applyToAllReadySeconds: Number(convergeSeconds.toFixed(1)),
-  reconcilesPerSecondConverging: Number(((r1 - r0) / convergeSeconds).toFixed(1)),
-  steadyReconcilesPerMinute: Math.round(((s1 - s0) / Number(values["steady-seconds"])) * 60),
-  controllerPeakRssMiB: rssMiB("VmHWM"),
-  controllerRssMiB: rssMiB("VmRSS"),
-  controllerHeapUsedMiB: await heapUsedMiB(),
-  controllerHeapCapMiB: Number(values["controller-heap-mb"]) || "node default",
-  pollSeconds: Number(values["poll-seconds"]),
-  concurrency: Number(values.concurrency),
-};
-console.log(JSON.stringify(result, null, 2));
-
-log("cleaning up (deleting through the controller)");
-kubectl(["delete", "things." + group, "--all", "-n", namespace, "--wait=true", "--timeout=600s"]);
-controller.kill("SIGTERM");
-kubectl(["delete", "namespace", namespace, "--wait=false"]);
-for (const crd of crds) kubectl(["delete", "crd", crd.metadata.name, "--wait=false"]);
-if (process.env.TERRAPLANE_KEEP_SANDBOX !== "1") await down(started, log);

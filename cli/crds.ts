@@ -1,8 +1,8 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { join } from "node:path";
 import { writeCrds } from "../core/crd/files.ts";
 import { toYaml } from "../core/crd/generate.ts";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { FIELD_MANAGER } from "../core/kube/managed-client.ts";
 import { serverSideApply } from "../core/kube/raw-apply.ts";
 import { allCrds } from "../providers/index.ts";
@@ -27,9 +27,7 @@ export function crdsCommand(): Command {
         process.stdout.write(toYaml(crds));
         return;
       }
-      const kc = new KubeConfig();
-      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-      else kc.loadFromDefault();
+      const kc = loadKubeConfig(opts);
       for (const crd of crds) {
         await serverSideApply(kc, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd, FIELD_MANAGER);
         console.error(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name} applied`);

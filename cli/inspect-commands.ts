@@ -1,21 +1,14 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { explain, renderExplanation, resolveKind } from "../core/inspect/explain.ts";
 import { statusRows } from "../core/inspect/status.ts";
 import { renderTable } from "../core/inspect/table.ts";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 
 interface KubeOptions {
   kubeconfig?: string;
   namespace?: string;
   context?: string;
-}
-
-function loadKubeConfig(opts: KubeOptions): KubeConfig {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (opts.context) kc.setCurrentContext(opts.context);
-  return kc;
 }
 
 function currentNamespace(kc: KubeConfig, opts: KubeOptions): string {

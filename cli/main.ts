@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { describeKubeError } from "../core/kube/errors.ts";
 
 // Each command's module is imported only when that command runs: the controller pulls in every
 // cloud SDK, which `terraplane sandbox env` should not pay for.
@@ -20,6 +21,7 @@ try {
   for (const make of load ? [load] : Object.values(commands)) program.addCommand(await make());
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`terraplane: ${err instanceof Error ? err.message : String(err)}`);
+  // A Kubernetes API error reads as "403 Forbidden: <the server's message>", not client-node's dump.
+  console.error(`terraplane: ${describeKubeError(err)}`);
   process.exitCode = 1;
 }

@@ -1,5 +1,8 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { Command, Option } from "commander";
+import { describeKubeError } from "../core/kube/errors.ts";
+import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
+import { isLeaderElectionError } from "../core/kube/leader.ts";
+import type { LeaderElectionError } from "../core/kube/leader.ts";
 import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { parseDuration } from "../core/policies.ts";
@@ -12,6 +15,7 @@ interface RunOptions {
   pollInterval: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
+  leaderElectionId: string;
   metricsAddr: string;
   logLevel: string;
 }
@@ -25,39 +29,55 @@ export function runCommand(): Command {
     .option("--concurrency <n>", "reconciles in parallel across all kinds", "10")
     .option("--poll-interval <duration>", "how often each resource is re-observed (jittered)", "60s")
     .option("--no-leader-elect", "run without leader election (only one replica may run)")
-    .option("--leader-election-namespace <ns>", "namespace of the leader Lease", process.env.POD_NAMESPACE ?? "terraplane-system")
+    .option("--leader-election-namespace <ns>", "namespace of the leader Lease (created if missing and allowed)", process.env.POD_NAMESPACE ?? "terraplane-system")
+    .option("--leader-election-id <name>", "name of the leader Lease", "terraplane-controller-leader")
     .option("--metrics-addr <host:port>", "address for /healthz, /readyz and /metrics (port 0: any)", "0.0.0.0:8080")
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
     .action(async (opts: RunOptions) => {
-      const log = createLogger(opts.logLevel);
-      const kc = new KubeConfig();
-      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-      else kc.loadFromDefault();
-      const pollIntervalMs = parseDuration(opts.pollInterval);
-      const concurrency = Number.parseInt(opts.concurrency, 10);
-      if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
-      const manager = new Manager({
-        kc,
-        kinds: managedKinds(),
-        log,
-        concurrency,
-        pollIntervalMs,
-        metricsAddr: parseAddr(opts.metricsAddr),
-        ...(opts.namespace ? { namespace: opts.namespace } : {}),
-        ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: "terraplane-controller-leader" } } : {}),
-      });
-      const stopped = new Promise<void>((resolveStop) => {
-        const stop = (signal: string): void => {
-          log.info({ signal }, "shutting down");
-          manager.stop().then(resolveStop, resolveStop);
-        };
-        process.once("SIGTERM", () => stop("SIGTERM"));
-        process.once("SIGINT", () => stop("SIGINT"));
-      });
-      await manager.start();
-      await stopped;
+      process.exitCode = await run(opts);
     });
+}
+
+/** Runs until SIGTERM/SIGINT (exit code 0) or lost leadership (1); throws when it cannot start. */
+async function run(opts: RunOptions): Promise<number> {
+  const log = createLogger(opts.logLevel);
+  const kc = loadKubeConfig(opts);
+  const pollIntervalMs = parseDuration(opts.pollInterval);
+  const concurrency = Number.parseInt(opts.concurrency, 10);
+  if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
+  const manager = new Manager({
+    kc,
+    kinds: managedKinds(),
+    log,
+    concurrency,
+    pollIntervalMs,
+    metricsAddr: parseAddr(opts.metricsAddr),
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
+  });
+  const stop = (signal: string): void => {
+    log.info({ signal }, "shutting down");
+    manager.stop().catch((err: unknown) => log.error({ error: describeKubeError(err) }, "shutdown failed"));
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  try {
+    await manager.start();
+  } catch (err) {
+    log.error({ error: describeKubeError(err) }, "controller manager could not start");
+    throw new Error(isLeaderElectionError(err) ? leaderElectionHelp(err) : `cannot start: ${describeKubeError(err)}`, { cause: err });
+  }
+  return (await manager.done) === "leadership-lost" ? 1 : 0;
+}
+
+/** What the person running `terraplane run` can do about a leader election that cannot work. */
+function leaderElectionHelp(err: LeaderElectionError): string {
+  return [
+    `leader election: ${err.message}.`,
+    `Create the namespace (kubectl create namespace ${err.namespace}), grant this identity Leases there,`,
+    "choose another namespace with --leader-election-namespace <ns>, or run a single replica with --no-leader-elect.",
+  ].join(" ");
 }
 
 function parseAddr(addr: string): { host: string; port: number } {

@@ -1,3 +1,5 @@
+import { describeKubeError } from "./kube/errors.ts";
+
 // Errors a provider raises, classified once (by the SDK's error name, code or HTTP status, never by
 // message text) so the core can decide: retry with backoff, or stop hammering and report.
 
@@ -48,8 +50,11 @@ export function isTerminal(err: unknown): boolean {
   return c === "InvalidParameter" || c === "AccessDenied" || c === "Configuration";
 }
 
-/** A message for status and events: the error's own message, with its cloud code when it adds information. */
+/**
+ * A message for status and events: the error's own message, with its cloud code when it adds
+ * information; a Kubernetes API error as "403 Forbidden: <the server's message>".
+ */
 export function describeError(err: unknown): string {
   if (isProviderError(err)) return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
-  return err instanceof Error ? err.message : String(err);
+  return describeKubeError(err);
 }

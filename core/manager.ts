@@ -7,6 +7,7 @@ import type { RegisteredKind } from "./provider.ts";
 import { startHealthServer } from "./health-server.ts";
 import { KubeConnectionPublisher } from "./kube/connection-secret.ts";
 import { KubeEventRecorder } from "./kube/events.ts";
+import { describeKubeError } from "./kube/errors.ts";
 import { LeaderElector } from "./kube/leader.ts";
 import { Metrics } from "./metrics.ts";
 import type { ControllerFactory, QueueController } from "./queue-controller.ts";
@@ -24,16 +25,21 @@ export interface ManagerOptions {
   readonly progressIntervalMs?: number;
   /** host:port for /healthz, /readyz and /metrics; undefined disables the server. */
   readonly metricsAddr?: { host: string; port: number };
-  readonly leaderElection?: { namespace: string; name: string };
+  /** Lease-based leader election; the Lease's namespace is created when missing unless `createNamespace` is false. */
+  readonly leaderElection?: { namespace: string; name: string; createNamespace?: boolean };
   readonly metrics?: Metrics;
   /** How often a published connection Secret is read back to restore it if deleted (default 60 s). */
   readonly connectionSecretVerifyMs?: number;
 }
 
+/** Why a manager stopped: asked to (stop()), or on its own because another replica took the lease. */
+export type ManagerExit = "stopped" | "leadership-lost";
+
 /**
  * The controller manager: one shared work queue (global concurrency, per-key exclusivity), one
  * KindController per registered kind, the health/metrics server, and optional leader election.
- * Reconciling starts only once this replica leads; losing the lease stops it.
+ * Reconciling starts only once this replica leads; losing the lease stops it, and `done` says so: the
+ * process that embeds the manager decides what happens next (the CLI exits non-zero).
  */
 export class Manager {
   readonly metrics: Metrics;
@@ -43,12 +49,18 @@ export class Manager {
   readonly #stop = new AbortController();
   #health: { url: string; close: () => Promise<void> } | undefined;
   #elector: LeaderElector | undefined;
+  #exit: ManagerExit = "stopped";
+  #resolveDone: (exit: ManagerExit) => void = () => {};
+  /** Settles once the manager has stopped, with the reason; it never rejects. */
+  readonly done: Promise<ManagerExit> = new Promise((resolveDone) => {
+    this.#resolveDone = resolveDone;
+  });
 
   constructor(options: ManagerOptions) {
     this.#o = options;
     this.metrics = options.metrics ?? new Metrics();
     this.#queue = new WorkQueue({
-      onError: (key, err) => options.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly"),
+      onError: (key, err) => options.log.error({ key, error: describeKubeError(err) }, "reconcile failed unexpectedly"),
     });
     const events = new KubeEventRecorder(options.kc);
     const connection = new KubeConnectionPublisher(options.kc, options.connectionSecretVerifyMs ? { verifyEveryMs: options.connectionSecretVerifyMs } : {});
@@ -81,29 +93,45 @@ export class Manager {
     return this.#health?.url;
   }
 
-  /** Starts serving health, waits for leadership (if enabled), starts informers and workers. Resolves once running. */
+  /**
+   * Starts serving health, waits for leadership (if enabled), starts informers and workers. Resolves
+   * once running; rejects (having released what it started) when it cannot run, e.g. a
+   * LeaderElectionError for a Lease namespace that is missing and may not be created.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+  }
+
+  async #start(): Promise<void> {
     if (this.#o.metricsAddr) {
       this.#health = await startHealthServer({ ...this.#o.metricsAddr, registry: this.metrics.registry, ready: () => this.ready });
       this.#o.log.info({ url: this.#health.url }, "serving /healthz, /readyz and /metrics");
     }
     if (this.#o.leaderElection) {
       const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
-      this.#elector = new LeaderElector({ kc: this.#o.kc, ...this.#o.leaderElection, identity, log: this.#o.log });
-      await this.#elector.acquire(this.#stop.signal);
+      const elector = new LeaderElector({ kc: this.#o.kc, ...this.#o.leaderElection, identity, log: this.#o.log });
+      await elector.acquire(this.#stop.signal);
       if (this.#stop.signal.aborted) return;
-      void this.#elector.hold(this.#stop.signal).then((result) => {
-        if (result === "lost") {
-          this.#o.log.error("leadership lost: stopping so a new leader can take over");
-          void this.stop().finally(() => process.exit(1));
-        }
-      });
+      this.#elector = elector; // only a lease we hold is released at stop
+      void elector.hold(this.#stop.signal).then((result) => this.#onLeadership(result));
     }
     await Promise.all(this.#controllers.map((c) => c.start()));
     this.#queue.run((key) => this.#route(key), { concurrency: this.#o.concurrency }).catch((err: unknown) => {
-      this.#o.log.error({ err: String(err) }, "work queue stopped unexpectedly");
+      this.#o.log.error({ error: describeKubeError(err) }, "work queue stopped unexpectedly");
     });
     this.#o.log.info({ kinds: this.#o.kinds.map((k) => `${k.managed.kind}.${k.managed.group}`), concurrency: this.#o.concurrency }, "controller manager running");
+  }
+
+  #onLeadership(result: "lost" | "stopped"): void {
+    if (result !== "lost" || this.#stop.signal.aborted) return;
+    this.#o.log.error("leadership lost: stopping so a new leader can take over");
+    this.#exit = "leadership-lost";
+    this.stop().catch((err: unknown) => this.#o.log.error({ error: describeKubeError(err) }, "stopping after lost leadership failed"));
   }
 
   /** Graceful stop: no new work, in-flight reconciles finish (bounded), informers and lease released. */
@@ -112,11 +140,15 @@ export class Manager {
     this.#stop.abort();
     // shutdown() waits at most drainMs for in-flight reconciles; a reconcile stuck on the cloud beyond
     // that is abandoned (its key is retried by the next leader), so #running is not awaited.
-    await this.#queue.shutdown({ drainMs });
-    await Promise.all(this.#controllers.map((c) => c.stop()));
-    await this.#elector?.release();
-    await this.#health?.close();
-    this.#o.log.info("controller manager stopped");
+    try {
+      await this.#queue.shutdown({ drainMs });
+      await Promise.all(this.#controllers.map((c) => c.stop()));
+      await this.#elector?.release();
+      await this.#health?.close();
+      this.#o.log.info({ reason: this.#exit }, "controller manager stopped");
+    } finally {
+      this.#resolveDone(this.#exit);
+    }
   }
 
   async #route(key: string): Promise<void> {

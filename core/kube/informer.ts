@@ -1,8 +1,9 @@
 import { CustomObjectsApi, makeInformer } from "@kubernetes/client-node";
 import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { KeyedBackoff } from "../backoff.ts";
+import { Annotations } from "../managed.ts";
 import type { ResourceType } from "./managed-client.ts";
+import { WatchFailures } from "./watch-failures.ts";
 
 export type ChangeKind = "added" | "changed" | "deleted";
 
@@ -25,7 +26,7 @@ export interface SupervisedInformerOptions {
 export class SupervisedInformer {
   readonly #o: SupervisedInformerOptions;
   readonly #informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  readonly #backoff = new KeyedBackoff({ baseMs: 500, maxMs: 30_000, jitter: 0.2 });
+  readonly #failures: WatchFailures;
   readonly #fingerprints = new Map<string, string>();
   #synced = false;
   #stopped = false;
@@ -34,6 +35,7 @@ export class SupervisedInformer {
   constructor(options: SupervisedInformerOptions) {
     this.#o = options;
     const { group, version, plural } = options.type;
+    this.#failures = new WatchFailures({ resource: `${plural}.${group}` });
     const custom = options.kc.makeApiClient(CustomObjectsApi);
     const path = options.namespace
       ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}`
@@ -43,13 +45,16 @@ export class SupervisedInformer {
         ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
         : await custom.listClusterCustomObject({ group, version, plural });
       this.#synced = true;
-      this.#backoff.forget("list");
+      this.#recovered();
       return asList(result);
     };
     this.#informer = makeInformer(options.kc, path, list);
+    // Informer errors are retried here; a 404 right after a CRD is Established, a 429 and the rest
+    // each get one readable line per episode (WatchFailures), not client-node's raw text per retry.
     this.#informer.on("add", (obj) => this.#changed(obj, "added"));
     this.#informer.on("update", (obj) => this.#changed(obj, "changed"));
     this.#informer.on("delete", (obj) => {
+      this.#recovered();
       this.#fingerprints.delete(keyOf(obj));
       options.onChange(obj, "deleted");
     });
@@ -81,6 +86,7 @@ export class SupervisedInformer {
   }
 
   #changed(obj: KubernetesObject, change: ChangeKind): void {
+    this.#recovered();
     const key = keyOf(obj);
     const fingerprint = reconcileFingerprint(obj);
     if (change === "changed" && this.#fingerprints.get(key) === fingerprint) return;
@@ -90,13 +96,18 @@ export class SupervisedInformer {
 
   #onError(err: unknown): void {
     if (this.#stopped) return;
-    const delay = this.#backoff.next("list");
-    this.#o.log.warn({ resource: this.#o.type.plural, err: String(err), retryInMs: delay }, "watch failed; restarting informer");
+    const plan = this.#failures.failed(err);
+    if (plan.log) this.#o.log[plan.log.level]({ ...plan.log.fields, retryInMs: plan.delayMs }, plan.log.msg);
     clearTimeout(this.#restart);
     this.#restart = setTimeout(() => {
       this.#informer.start().catch((e: unknown) => this.#onError(e));
-    }, delay);
+    }, plan.delayMs);
     this.#restart.unref();
+  }
+
+  #recovered(): void {
+    const line = this.#failures.recovered();
+    if (line) this.#o.log[line.level]({ resource: `${this.#o.type.plural}.${this.#o.type.group}`, ...line.fields }, line.msg);
   }
 }
 
@@ -110,9 +121,11 @@ function keyOf(obj: KubernetesObject): string {
  * create-* bookkeeping annotations are deliberately left out: the controller's own writes must not
  * trigger an immediate second reconcile (that would turn a terminal error into a retry).
  */
+const CREATE_BOOKKEEPING: ReadonlySet<string> = new Set([Annotations.createPending, Annotations.createSucceeded, Annotations.createFailed]);
+
 export function reconcileFingerprint(obj: KubernetesObject): string {
   const m = obj.metadata ?? {};
-  const annotations = Object.entries(m.annotations ?? {}).filter(([k]) => !k.startsWith("terraplane.dev/create-"));
+  const annotations = Object.entries(m.annotations ?? {}).filter(([k]) => !CREATE_BOOKKEEPING.has(k));
   return JSON.stringify([m.generation, m.deletionTimestamp, annotations, m.labels]);
 }
 
