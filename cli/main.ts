@@ -8,6 +8,7 @@ const commands: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import("./inspect-commands.ts")).statusCommand(),
   explain: async () => (await import("./inspect-commands.ts")).explainCommand(),
   sandbox: async () => (await import("./sandbox.ts")).sandboxCommand(),
+  import: async () => (await import("./import.ts")).importCommand(),
 };
 
 const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();
