@@ -314,7 +314,7 @@ describe("gcp Database (google_sql_database_instance)", () => {
       diskType: "PD_SSD",
       diskAutoresize: true,
       availabilityType: "ZONAL",
-      backupConfiguration: { enabled: false, startTime: "01:00", pointInTimeRecoveryEnabled: false, binaryLogEnabled: false, transactionLogRetentionDays: 7, retainedBackups: 7 },
+      backupConfiguration: { enabled: false, startTime: "01:00", binaryLogEnabled: false, transactionLogRetentionDays: 7, retainedBackups: 7 },
       ipConfiguration: { ipv4Enabled: true, privateNetwork: "projects/absolute-range-408808/global/networks/cloudsql-vpc", authorizedNetworks: [{ value: "0.0.0.0/0", name: "default" }] },
       deletionProtectionEnabled: false,
     });
