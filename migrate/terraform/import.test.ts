@@ -449,3 +449,16 @@ describe("options", () => {
     expect(r.manifests[0]?.metadata).not.toHaveProperty("namespace");
   });
 });
+
+describe("sensitive values", () => {
+  it("a manifest that would carry a value Terraform marks sensitive is not emitted", () => {
+    const state = JSON.parse(fixture("anzam-rds.tfstate")) as { resources: { type: string; instances: { sensitive_attributes: unknown[] }[] }[] };
+    const db = state.resources.find((r) => r.type === "aws_db_instance")?.instances[0];
+    db?.sensitive_attributes.push([{ type: "get_attr", value: "identifier" }]);
+    const r = importTerraform(JSON.stringify(state), "marked.tfstate", OPTS);
+    expect(r.manifests).toEqual([]);
+    const reason = r.report.skipped.find((s) => s.address === "aws_db_instance.db")?.reason ?? "";
+    expect(reason).toContain("the sensitive value of aws_db_instance.db.identifier");
+    expect(reason).not.toContain("terraform-20250404163139983900000001");
+  });
+});
