@@ -431,6 +431,16 @@ describe("gcp CDN (backend bucket / service with Cloud CDN and its front end)", 
       description: "Backend bucket for serving static content through CDN",
       frontend: { protocol: "HTTPS", port: 443, address: "bucket-teste-admin-ip" },
     });
+    expect(JSON.parse(cdn.metadata.annotations[ImportAnnotations.terraformAddresses] ?? "")).toEqual([
+      "google_compute_backend_bucket.cdn_backend_bucket_tatic_vero_prod",
+      "google_compute_global_forwarding_rule.cdn_global_forwarding_http_rule",
+      "google_compute_target_http_proxy.cdn_http_proxy",
+      "google_compute_url_map.cdn_url_map_http_lb",
+      "google_compute_global_address.cdn_bucket_address",
+      "google_compute_global_forwarding_rule.cdn_global_forwarding_rule",
+      "google_compute_target_https_proxy.cdn_https_proxy",
+      "google_compute_url_map.cdn_url_map_https_lb",
+    ]);
     expect(dropped(cdn).sort()).toEqual(["google_compute_global_forwarding_rule.cdn_global_forwarding_http_rule.*", "google_compute_target_http_proxy.cdn_http_proxy.*", "google_compute_url_map.cdn_url_map_http_lb.*"]);
   });
 

@@ -118,5 +118,5 @@ export function mapCdn(chain: Chain): MappedResource | string {
   });
   f.note(partNamesNote(chain, front.primary.rule.address));
   const name = new Attrs(backend.attributes).str("name") ?? backend.name;
-  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain), externalName: name, forProvider: params, ...f };
+  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain, backend), externalName: name, forProvider: params, ...f };
 }

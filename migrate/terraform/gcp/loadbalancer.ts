@@ -189,5 +189,5 @@ export function mapLoadBalancer(chain: Chain): MappedResource | string {
   });
   const name = new Attrs(front.primary.rule.attributes).str("name") ?? front.primary.rule.name;
   f.note(partNamesNote(chain, front.primary.rule.address));
-  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain), externalName: name, forProvider: params, ...f };
+  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain, front.primary.rule), externalName: name, forProvider: params, ...f };
 }
