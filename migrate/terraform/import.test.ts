@@ -472,3 +472,34 @@ describe("sensitive values", () => {
     expect(reason).not.toContain("terraform-20250404163139983900000001");
   });
 });
+
+/** The `terraform show -json` rendering of a version 4 state (values, sensitive_values, child_modules). */
+function asShowJson(stateText: string): string {
+  type V4 = { resources: { module?: string; mode: string; type: string; name: string; provider: string; instances: { index_key?: string | number; attributes: Record<string, unknown>; sensitive_attributes: { value: string }[][] }[] }[] };
+  const state = JSON.parse(stateText) as V4;
+  const modules = new Map<string, unknown[]>();
+  for (const r of state.resources) {
+    for (const i of r.instances) {
+      const key = i.index_key === undefined ? "" : typeof i.index_key === "number" ? `[${i.index_key}]` : `[${JSON.stringify(i.index_key)}]`;
+      const local = `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}${key}`;
+      const sensitive = Object.fromEntries(i.sensitive_attributes.map((p) => [p[0]?.value ?? "", true]));
+      const list = modules.get(r.module ?? "") ?? [];
+      list.push({ address: r.module ? `${r.module}.${local}` : local, mode: r.mode, type: r.type, name: r.name, index: i.index_key, provider_name: r.provider, values: i.attributes, sensitive_values: sensitive });
+      modules.set(r.module ?? "", list);
+    }
+  }
+  const children = [...modules.entries()].filter(([m]) => m !== "").map(([address, resources]) => ({ address, resources }));
+  return JSON.stringify({ format_version: "1.0", terraform_version: "1.12.2", values: { root_module: { resources: modules.get("") ?? [], child_modules: children } } });
+}
+
+describe("terraform show -json", () => {
+  it.each(["aws-provider-v6.tfstate", "google-provider-v6.tfstate", "anzam-rds.tfstate"])("%s as show -json gives the same manifests and secrets", (file) => {
+    const fromState = run(file);
+    const fromShow = importTerraform(asShowJson(fixture(file)), file, OPTS);
+    expect(fromShow.report.format).toBe("show-json");
+    // Same objects; the order follows the file's (show -json lists the root module first).
+    const byName = (ms: readonly Manifest[]): Manifest[] => [...ms].sort((x, y) => `${x.kind}/${x.metadata.name}`.localeCompare(`${y.kind}/${y.metadata.name}`));
+    expect(byName(fromShow.manifests)).toEqual(byName(fromState.manifests));
+    expect(fromShow.report.secrets.map((x) => x.name).sort()).toEqual(fromState.report.secrets.map((x) => x.name).sort());
+  });
+});
