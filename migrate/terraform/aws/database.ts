@@ -75,7 +75,10 @@ function skipReason(a: Attrs): string | undefined {
 /** skipFinalSnapshot or finalSnapshotIdentifier, as the kind's rule wants exactly one. */
 function snapshotOnDelete(inst: TfInstance, a: Attrs, identifier: string, f: Findings): Pick<Params, "skipFinalSnapshot" | "finalSnapshotIdentifier"> {
   const finalId = a.str("final_snapshot_identifier");
-  if (a.bool("skip_final_snapshot") === true) return { skipFinalSnapshot: true };
+  if (a.bool("skip_final_snapshot") === true) {
+    f.note(`${inst.address}: skip_final_snapshot (a Terraform delete-time setting) is carried over as skipFinalSnapshot: true; with deletionPolicy Orphan nothing is deleted either way`);
+    return { skipFinalSnapshot: true };
+  }
   if (finalId) return { finalSnapshotIdentifier: finalId };
   const chosen = `${identifier}-final`.replace(/-{2,}/g, "-");
   f.note(`${inst.address}: no final_snapshot_identifier in the state; finalSnapshotIdentifier set to "${chosen}" (the kind needs one unless skipFinalSnapshot is true)`);
