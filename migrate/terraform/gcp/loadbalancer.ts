@@ -77,7 +77,8 @@ function backend(b: Attrs): z.input<typeof Backend> {
     balancingMode: mode === "UTILIZATION" || mode === "RATE" || mode === "CONNECTION" ? mode : undefined,
     capacityScaler: b.num("capacity_scaler"),
     maxUtilization: mode === "UTILIZATION" ? b.num("max_utilization") : undefined,
-    maxRatePerInstance: b.num("max_rate_per_instance"),
+    // Newer providers record 0 for "not set"; only RATE mode uses it.
+    maxRatePerInstance: mode === "RATE" || (b.num("max_rate_per_instance") ?? 0) > 0 ? b.num("max_rate_per_instance") : undefined,
   });
 }
 
