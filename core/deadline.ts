@@ -1,4 +1,4 @@
-import { ProviderError } from "./errors.ts";
+import { isProviderError, ProviderError } from "./errors.ts";
 
 /**
  * Runs one provider call and stops waiting for it when `signal` fires (shutdown, or the reconcile's
@@ -18,6 +18,13 @@ export async function callWithin<T>(operation: string, signal: AbortSignal, call
   } finally {
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
+}
+
+const ABANDONED_CODES = new Set(["DeadlineExceeded", "Cancelled"]);
+
+/** True for a call the core stopped waiting for: its outcome in the cloud is unknown. */
+export function isAbandoned(err: unknown): boolean {
+  return isProviderError(err) && err.code !== undefined && ABANDONED_CODES.has(err.code);
 }
 
 /** The error a call abandoned by its signal is reported with: Transient, so the core backs off and tries again. */

@@ -21,7 +21,9 @@ interface HarnessOptions {
   /** Replaces observe entirely (a hung cloud, a changing answer). */
   observe?: () => Promise<Observation>;
   /** What a create returns. */
-  created?: CreateResult;
+  created?: CreateResult | undefined;
+  /** A create that never answers. */
+  createHangs?: boolean;
 }
 
 function harness(opts: HarnessOptions = {}) {
@@ -54,6 +56,7 @@ function harness(opts: HarnessOptions = {}) {
     async create() {
       log.push("create");
       if (opts.createError) throw opts.createError;
+      if (opts.createHangs) return new Promise<CreateResult>(() => undefined);
       return opts.created ?? { externalName: "cloud-id-1" };
     },
     async update() {
@@ -284,6 +287,14 @@ describe("ManagedReconciler", () => {
     const done = harness({ observation: available() });
     await done.reconcile(withOp("op-1"));
     expect(done.statuses.at(-1)?.pendingOperation).toBeNull();
+  });
+
+  it("leaves a create abandoned at the deadline unresolved: its outcome is unknown, never recorded as failed", async () => {
+    const { log, reconcile } = harness({ created: undefined, createHangs: true });
+    const outcome = await reconcile(mr({ finalizers: [FINALIZER] }), AbortSignal.timeout(50));
+    expect(outcome).toEqual({ type: "error", terminal: false });
+    expect(log.filter((l) => l.includes(Annotations.createFailed))).toEqual([]);
+    expect(log).toContain("event:Warning:CannotCreateExternalResource");
   });
 
   it("stamps the start of an operation a create returns", async () => {

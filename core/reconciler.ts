@@ -12,7 +12,7 @@ import { Annotations, FINALIZER } from "./managed.ts";
 import type { FieldDrift, PendingOperation } from "./managed.ts";
 import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
 import { Generations } from "./generations.ts";
-import { callWithin } from "./deadline.ts";
+import { callWithin, isAbandoned } from "./deadline.ts";
 import type { ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
@@ -163,7 +163,9 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     try {
       result = await this.#call("create", signal, (opts) => external.create(current, opts));
     } catch (err) {
-      await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createFailed]: this.#now() } }, { precondition: false });
+      // A create abandoned at the deadline or on shutdown may have happened: create-pending stays
+      // unresolved, so the next reconcile treats its outcome as unknown (and never duplicates it).
+      if (!isAbandoned(err)) await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createFailed]: this.#now() } }, { precondition: false });
       return this.#fail(current, EventReason.CannotCreateExternalResource, "cannot create the cloud resource", err);
     }
     const annotations: Record<string, string> = { [Annotations.createSucceeded]: this.#now() };

@@ -157,7 +157,7 @@ describe("a newcomer's first terraplane run", () => {
     },
   };
   for (const [name, c] of Object.entries(refused)) {
-    it(`${name}: exits at once, naming the namespace and the flags (${c.reason})`, { timeout: 60_000 }, async () => {
+    it(`${name}: exits at once, naming the namespace and the flags (${c.reason})`, { timeout: 90_000 }, async () => {
       const ns = await testNamespace("newcomer");
       cleanups.push(ns.cleanup);
       const sa = "newcomer";
@@ -176,7 +176,9 @@ describe("a newcomer's first terraplane run", () => {
         await controller.exited;
       });
       expect(await controller.exited).toBe(1);
-      expect(Date.now() - started).toBeLessThan(20_000);
+      // "At once" as opposed to looping forever: the bound leaves room for Node loading every SDK on a
+      // busy two-core machine (21 s seen under load), not a speed target.
+      expect(Date.now() - started).toBeLessThan(45_000);
       const out = controller.lines.join("\n");
       expect(out).toMatch(c.want);
       expect(c.want.exec(out)?.groups?.ns).toBe(leaseNamespace);
