@@ -9,7 +9,7 @@ import { generatePassword, PasswordLedger } from "../../shared/database-password
 import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
 import { DatabaseClient, sdkRdsApi } from "./client.ts";
 import type { RdsApi } from "./client.ts";
-import { databaseConnector } from "./index.ts";
+import { databaseConnector } from "./connector.ts";
 import { DatabaseParameters } from "./schema.ts";
 import type { DatabaseObservation } from "./schema.ts";
 

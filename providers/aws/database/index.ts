@@ -1,8 +1,5 @@
-import { RDSClient } from "@aws-sdk/client-rds";
-import type { Connector, RegisteredKind } from "../../../core/provider.ts";
-import { PasswordLedger, readDatabaseSecrets } from "../../shared/database-passwords.ts";
-import { awsConnector } from "../session.ts";
-import { DatabaseClient, sdkRdsApi } from "./client.ts";
+import { lazyConnector } from "../../../core/lazy-connector.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { databaseKind } from "./schema.ts";
 import type { DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
@@ -10,28 +7,11 @@ export { databaseKind } from "./schema.ts";
 
 // The Database kind as the AWS provider registers it: an RDS DB instance named by metadata.name
 // (or the external-name annotation), so a create whose outcome was lost is found again by name.
-
-/**
- * The Database connector: one reconcile's client on the cached RDS client, with that reconcile's
- * signal and secrets. The password ledger lives as long as the connector; an object's entry goes
- * when the core forgets the object.
- */
-export function databaseConnector(ledger = new PasswordLedger()): Connector<DatabaseParameters, DatabaseObservation> {
-  const sessions = awsConnector<DatabaseParameters, DatabaseObservation>(
-    async (session, mr, ctx) =>
-      new DatabaseClient({
-        api: sdkRdsApi(session.client(RDSClient), ctx.signal),
-        region: session.config.region,
-        secrets: await readDatabaseSecrets(mr, ctx, mr.spec.forProvider.masterPasswordSecretRef),
-        ledger,
-      }),
-  );
-  return { connect: (mr, ctx) => sessions.connect(mr, ctx), forget: (uid) => ledger.forget(uid) };
-}
+// The RDS SDK loads with the first object that connects.
 
 export const database: RegisteredKind<DatabaseParameters, DatabaseObservation> = {
   provider: "aws",
   managed: databaseKind,
-  connector: databaseConnector(),
+  connector: lazyConnector(async () => (await import("./connector.ts")).databaseConnector()),
   externalName: { assignedByCloud: false },
 };

@@ -1,21 +1,16 @@
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { lazyConnector } from "../../../core/lazy-connector.ts";
 import type { RegisteredKind } from "../../../core/provider.ts";
-import { awsConnector } from "../session.ts";
-import { SdkElbApi } from "./api.ts";
-import { LoadBalancerClient } from "./client.ts";
 import { loadBalancerKind } from "./schema.ts";
 import type { LoadBalancerObservation, LoadBalancerParameters } from "./schema.ts";
 
 /**
  * The AWS LoadBalancer kind (ELBv2). The load balancer's name is chosen up front (metadata.name or
- * the external-name annotation), so a create whose outcome is unknown is found again by name.
- * Each reconcile's client passes that reconcile's signal to every request.
+ * the external-name annotation), so a create whose outcome is unknown is found again by name. The
+ * ELBv2 SDK loads with the first object that connects.
  */
 export const loadBalancer: RegisteredKind<LoadBalancerParameters, LoadBalancerObservation> = {
   provider: "aws",
   managed: loadBalancerKind,
-  connector: awsConnector<LoadBalancerParameters, LoadBalancerObservation>(
-    (session, _mr, ctx) => new LoadBalancerClient(new SdkElbApi(session.client(ElasticLoadBalancingV2Client), ctx.signal)),
-  ),
+  connector: lazyConnector(async () => (await import("./connector.ts")).loadBalancerConnector()),
   externalName: { assignedByCloud: false },
 };

@@ -6,7 +6,7 @@ import type { ExistingObservation, Managed, Observation, OperationRef } from "..
 import { FakeCompute } from "../compute/fake-compute.ts";
 import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
-import { loadBalancerConnectorWith } from "./index.ts";
+import { loadBalancerConnectorWith } from "./connector.ts";
 import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
 
