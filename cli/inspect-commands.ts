@@ -1,8 +1,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
-import { explain, renderExplanation, resolveKind } from "./inspect/explain.ts";
-import { statusRows } from "./inspect/status.ts";
-import { renderTable } from "./inspect/table.ts";
+import { explain, renderExplanation, resolveKind } from "../core/inspect/explain.ts";
+import { statusRows } from "../core/inspect/status.ts";
+import { renderTable } from "../core/inspect/table.ts";
 
 interface KubeOptions {
   kubeconfig?: string;

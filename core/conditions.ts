@@ -44,6 +44,7 @@ export function setConditions(existing: readonly Condition[] | undefined, update
   return result.sort((a, b) => a.type.localeCompare(b.type));
 }
 
-export function conditionOf(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+/** The condition of one type, from any list of conditions (as written, or as read back by a tool). */
+export function conditionOf<C extends { readonly type: string }>(conditions: readonly C[] | undefined, type: string): C | undefined {
   return conditions?.find((c) => c.type === type);
 }

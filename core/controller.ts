@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { jittered } from "./backoff.ts";
 import { setConditions, synced } from "./conditions.ts";
 import { EventReason } from "./event-reasons.ts";
-import type { ManagedKind } from "./kind.ts";
 import type { ConnectionPublisher } from "./kube/connection-secret.ts";
 import { KubeConnectResolver } from "./kube/connect-context.ts";
 import { isConflict, isNotFound } from "./kube/errors.ts";
@@ -14,22 +13,17 @@ import type { ManagedWriter } from "./kube/managed-client.ts";
 import type { Metrics } from "./metrics.ts";
 import { managedParser } from "./parse.ts";
 import type { ManagedParser } from "./parse.ts";
-import type { Connector, ExternalNamePolicy } from "./provider.ts";
+import type { Managed, RegisteredKind } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 import type { Outcome } from "./reconciler.ts";
 import type { WorkQueue } from "./queue.ts";
 
-/** A managed kind as a provider registers it: its schemas, its connector and how its names behave. */
-export interface RegisteredKind {
-  readonly provider: string;
-  readonly managed: ManagedKind;
-  readonly connector: Connector;
-  readonly externalName: ExternalNamePolicy;
-}
+/** How long one reconcile may take, every cloud call included, unless the kind says otherwise. */
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 
-export interface KindControllerOptions {
+export interface KindControllerOptions<F, A> {
   readonly kc: KubeConfig;
-  readonly registered: RegisteredKind;
+  readonly registered: RegisteredKind<F, A>;
   readonly queue: WorkQueue;
   readonly events: EventRecorder;
   readonly connection: ConnectionPublisher;
@@ -46,28 +40,27 @@ export interface KindControllerOptions {
  * Runs one managed kind: an informer that only enqueues keys, and a handler the shared work queue
  * calls with at most one reconcile per key at a time. Keys are `<group>/<Kind>/<namespace>/<name>`.
  */
-export class KindController {
+export class KindController<F = unknown, A = unknown> {
   readonly prefix: string;
-  readonly #o: KindControllerOptions;
+  readonly #o: KindControllerOptions<F, A>;
   readonly #informer: SupervisedInformer;
-  readonly #reconciler: ManagedReconciler;
-  readonly #parser: ManagedParser;
-  readonly #writer: ManagedWriter;
+  readonly #reconciler: ManagedReconciler<F, A>;
+  readonly #parser: ManagedParser<F, A>;
+  readonly #writer: ManagedWriter<F, A>;
   readonly #abort = new AbortController();
+  readonly #timeoutMs: number;
 
-  constructor(options: KindControllerOptions) {
+  constructor(options: KindControllerOptions<F, A>) {
     this.#o = options;
     const { managed, connector, externalName, provider } = options.registered;
     this.prefix = `${managed.group}/${managed.kind}/`;
+    this.#timeoutMs = options.registered.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
     this.#parser = managedParser(managed);
     const type = { group: managed.group, version: managed.version, kind: managed.kind, plural: managed.plural };
     const log = options.log.child({ kind: managed.kind, group: managed.group });
-    this.#writer = new KubeManagedWriter(options.kc, type, (obj) => {
-      const parsed = this.#parser.parse(obj as KubernetesObject);
-      return parsed.ok ? parsed.value : parsed.raw;
-    });
+    this.#writer = new KubeManagedWriter<F, A>(options.kc, type, (obj) => this.#parser.parse(obj));
     const resolver = new KubeConnectResolver(options.kc, managed.group, managed.version);
-    this.#reconciler = new ManagedReconciler({
+    this.#reconciler = new ManagedReconciler<F, A>({
       connector,
       externalName,
       writer: this.#writer,
@@ -89,7 +82,8 @@ export class KindController {
       ...(options.namespace ? { namespace: options.namespace } : {}),
       log,
       onChange: (obj, change) => {
-        if (change !== "deleted") options.queue.add(this.#key(obj), "event");
+        if (change === "deleted") this.#forget(obj);
+        else options.queue.add(this.#key(obj), "event");
       },
     });
   }
@@ -107,26 +101,41 @@ export class KindController {
     return this.#informer.synced;
   }
 
-  /** The queue's handler for this kind's keys. */
+  /**
+   * The queue's handler for this kind's keys, and the one place a reconcile's result is handled:
+   * its duration and result are recorded even when it throws, and a thrown error backs off like any
+   * other failure, at poll priority (it is not a user's edit).
+   */
   async handle(key: string): Promise<void> {
     const [namespace = "", name = ""] = key.slice(this.prefix.length).split("/");
     const obj = this.#informer.get(namespace, name);
-    const kindLabel = this.#o.registered.managed.kind;
     if (!obj) {
       this.#o.queue.forget(key);
       return;
     }
+    const kindLabel = this.#o.registered.managed.kind;
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
+    let outcome: Outcome = { type: "error", terminal: false };
+    try {
+      outcome = await this.#reconcileWithin(obj);
+    } catch (err) {
+      this.#o.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly");
+    } finally {
+      end();
+      this.#o.metrics.reconciles.inc({ kind: kindLabel, result: outcome.type });
+      this.#schedule(key, outcome);
+    }
+  }
+
+  /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
+  async #reconcileWithin(obj: KubernetesObject): Promise<Outcome> {
+    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
     const parsed = this.#parser.parse(obj);
-    let outcome: Outcome;
-    // An invalid spec is reported, never acted on, except that deletion still proceeds (an object
-    // must never become undeletable; the provider reports what it cannot do without a valid spec).
-    if (parsed.ok) outcome = await this.#reconciler.reconcile(parsed.value, this.#abort.signal);
-    else if (obj.metadata?.deletionTimestamp) outcome = await this.#reconciler.reconcile(parsed.raw, this.#abort.signal);
-    else outcome = await this.#invalid(parsed.raw, parsed.problems);
-    end();
-    this.#o.metrics.reconciles.inc({ kind: kindLabel, result: outcome.type });
-    this.#schedule(key, outcome);
+    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal);
+    // An invalid spec is reported, never acted on, except that deletion still proceeds as far as it
+    // can without one (an object must never become undeletable).
+    if (obj.metadata?.deletionTimestamp) return this.#reconciler.reconcileInvalidDeletion(parsed.managed, parsed.problems, signal);
+    return this.#invalid(parsed.managed, parsed.problems);
   }
 
   #schedule(key: string, outcome: Outcome): void {
@@ -134,11 +143,11 @@ export class KindController {
     switch (outcome.type) {
       case "requeue":
         queue.forget(key);
-        queue.addAfter(key, jittered(outcome.afterMs, this.#o.pollJitter ?? 0.1, Math.random), "poll");
+        queue.addAfter(key, this.#jittered(outcome.afterMs), "poll");
         return;
       case "error":
         // Terminal errors wait for an edit or the next poll; the rest back off per key.
-        if (outcome.terminal) queue.addAfter(key, jittered(outcome.afterMs, this.#o.pollJitter ?? 0.1, Math.random), "poll");
+        if (outcome.terminal) queue.addAfter(key, this.#jittered(outcome.afterMs), "poll");
         else queue.addRateLimited(key, "poll");
         return;
       case "conflict":
@@ -149,8 +158,12 @@ export class KindController {
     }
   }
 
+  #jittered(ms: number): number {
+    return jittered(ms, this.#o.pollJitter ?? 0.1, Math.random);
+  }
+
   /** A spec the kind's schema rejects: say so in Synced, never act on it. An edit brings it back. */
-  async #invalid(raw: Parameters<ManagedWriter["patchStatus"]>[0], problems: string): Promise<Outcome> {
+  async #invalid(raw: Managed, problems: string): Promise<Outcome> {
     const message = `spec is invalid: ${problems}`;
     const conditions = setConditions(raw.status?.conditions, [synced("ReconcileError", message)], raw.metadata.generation, new Date().toISOString());
     const current = raw.status?.conditions?.find((c) => c.type === "Synced");
@@ -164,6 +177,16 @@ export class KindController {
       throw err;
     }
     return { type: "done" };
+  }
+
+  /** The object is gone from the cluster: nothing kept about it may outlive it (finalizer or not). */
+  #forget(obj: KubernetesObject): void {
+    this.#o.queue.forget(this.#key(obj));
+    const uid = obj.metadata?.uid;
+    if (!uid) return;
+    this.#reconciler.forget(uid);
+    this.#o.connection.forget(uid);
+    this.#o.registered.connector.forget?.(uid);
   }
 
   #key(obj: KubernetesObject): string {

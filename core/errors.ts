@@ -48,10 +48,6 @@ export function isTerminal(err: unknown): boolean {
   return c === "InvalidParameter" || c === "AccessDenied" || c === "Configuration";
 }
 
-export function isThrottled(err: unknown): boolean {
-  return errorClassOf(err) === "Throttled";
-}
-
 /** A message for status and events: the error's own message, with its cloud code when it adds information. */
 export function describeError(err: unknown): string {
   if (isProviderError(err)) return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;

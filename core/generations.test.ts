@@ -43,7 +43,7 @@ describe("Generations.isDrift", () => {
       reason: "a recreated object with the same uid is impossible, but memory must not grow",
       setup: (g) => {
         g.converged(mr(2, 2));
-        g.forget(mr(2, 2));
+        g.forget(mr(2, 2).metadata.uid ?? "");
       },
       obj: mr(5, 5),
       want: true,

@@ -21,9 +21,14 @@ export class Generations {
     if (mr.metadata.uid && mr.metadata.generation !== undefined) this.#converged.set(mr.metadata.uid, mr.metadata.generation);
   }
 
-  forget(mr: Managed): void {
-    this.#statusWritten.delete(mr.metadata.uid ?? "");
-    this.#converged.delete(mr.metadata.uid ?? "");
+  forget(uid: string): void {
+    this.#statusWritten.delete(uid);
+    this.#converged.delete(uid);
+  }
+
+  /** How many objects anything is remembered about. */
+  get size(): number {
+    return new Set([...this.#statusWritten.keys(), ...this.#converged.keys()]).size;
   }
 
   /**

@@ -69,7 +69,6 @@ export const commonSpecRules = [
   },
 ] as const;
 
-export const ConditionType = z.enum(["Ready", "Synced"]);
 export const Condition = z.object({
   type: z.string(),
   status: z.enum(["True", "False", "Unknown"]),

@@ -3,17 +3,20 @@ import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { KindController } from "./controller.ts";
-import type { RegisteredKind } from "./controller.ts";
+import type { RegisteredKind } from "./provider.ts";
 import { startHealthServer } from "./health-server.ts";
 import { KubeConnectionPublisher } from "./kube/connection-secret.ts";
 import { KubeEventRecorder } from "./kube/events.ts";
 import { LeaderElector } from "./kube/leader.ts";
 import { Metrics } from "./metrics.ts";
+import type { ControllerFactory, QueueController } from "./queue-controller.ts";
 import { WorkQueue } from "./queue.ts";
 
 export interface ManagerOptions {
   readonly kc: KubeConfig;
   readonly kinds: readonly RegisteredKind[];
+  /** Controllers beside the managed kinds' (the composition layer), on the same queue. */
+  readonly controllers?: readonly ControllerFactory[];
   readonly log: Logger;
   readonly namespace?: string;
   readonly concurrency: number;
@@ -36,7 +39,7 @@ export class Manager {
   readonly metrics: Metrics;
   readonly #o: ManagerOptions;
   readonly #queue: WorkQueue;
-  readonly #controllers: KindController[];
+  readonly #controllers: QueueController[];
   readonly #stop = new AbortController();
   #health: { url: string; close: () => Promise<void> } | undefined;
   #elector: LeaderElector | undefined;
@@ -64,6 +67,8 @@ export class Manager {
           progressIntervalMs: options.progressIntervalMs ?? 5_000,
         }),
     );
+    const deps = { queue: this.#queue, events, metrics: this.metrics, log: options.log, pollIntervalMs: options.pollIntervalMs, ...(options.namespace ? { namespace: options.namespace } : {}) };
+    this.#controllers.push(...(options.controllers ?? []).map((make) => make(deps)));
     this.metrics.queueDepths = () => ({ ...this.#queue.depth(), delayed: this.#queue.delayed() });
   }
 

@@ -8,9 +8,12 @@ import type { Managed, ManagedSpec, ManagedStatus } from "./provider.ts";
 /** An object as listed by the API server: spec and status not yet validated. */
 export type RawObject = KubernetesObject & { spec?: unknown; status?: unknown };
 
-export interface ManagedParser {
+/** A parsed object: typed by the kind's schema, or — when its spec is invalid — only what can be read safely, and the problems. */
+export type Parsed<F, A> = { readonly ok: true; readonly managed: Managed<F, A> } | { readonly ok: false; readonly problems: string; readonly managed: Managed };
+
+export interface ManagedParser<F = unknown, A = unknown> {
   /** Validates the spec against the kind's zod schema (what the CRD cannot express too), returning typed data or the problems. */
-  parse(obj: RawObject): { ok: true; value: Managed } | { ok: false; problems: string; raw: Managed };
+  parse(obj: RawObject): Parsed<F, A>;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface ManagedParser {
  * strictly (an invalid spec is reported, never acted on); status is read leniently, since it is
  * ours to rewrite.
  */
-export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>>): ManagedParser {
+export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>>): ManagedParser<F, A> {
   // The same schemas the CRD is generated from: what the API server admits, the reconciler accepts.
   const spec = managedSpecSchema(kind);
   const status = managedStatusSchema(kind).partial();
@@ -26,14 +29,13 @@ export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>
     parse(obj) {
       const base = baseOf(obj);
       const parsedStatus = status.safeParse(obj.status ?? {});
-      const statusValue: ManagedStatus = parsedStatus.success ? parsedStatus.data : {};
+      const statusValue: ManagedStatus<A> = parsedStatus.success ? parsedStatus.data : {};
       const parsedSpec = spec.safeParse(obj.spec);
       if (!parsedSpec.success) {
-        const raw: Managed = { ...base, spec: fallbackSpec(obj.spec), status: statusValue };
-        return { ok: false, problems: z.prettifyError(parsedSpec.error).replaceAll("\n", "; "), raw };
+        const managed: Managed = { ...base, spec: fallbackSpec(obj.spec), status: statusValue };
+        return { ok: false, problems: z.prettifyError(parsedSpec.error).replaceAll("\n", "; "), managed };
       }
-      const value: Managed = { ...base, spec: parsedSpec.data, status: statusValue };
-      return { ok: true, value };
+      return { ok: true, managed: { ...base, spec: parsedSpec.data, status: statusValue } };
     },
   };
 }

@@ -6,42 +6,55 @@ import type { EventRecorder } from "./kube/events.ts";
 import type { ManagedWriter, MetadataPatch } from "./kube/managed-client.ts";
 import { nopLogger } from "./log.ts";
 import { Annotations, FINALIZER } from "./managed.ts";
-import type { ExternalClient, Managed, Observation } from "./provider.ts";
+import type { CreateResult, ExistingObservation, ExternalClient, Managed, Observation } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 import type { Outcome } from "./reconciler.ts";
 
 /** Records every write and call, in order, so each case can assert what happened and in which order. */
-function harness(opts: { observation?: Observation; observeError?: Error; createError?: Error; assignedByCloud?: boolean; writeError?: Error } = {}) {
+interface HarnessOptions {
+  observation?: Observation;
+  observeError?: Error;
+  createError?: Error;
+  assignedByCloud?: boolean;
+  idempotentCreate?: boolean;
+  writeError?: Error;
+  /** Replaces observe entirely (a hung cloud, a changing answer). */
+  observe?: () => Promise<Observation>;
+  /** What a create returns. */
+  created?: CreateResult;
+}
+
+function harness(opts: HarnessOptions = {}) {
   const log: string[] = [];
+  const statuses: Readonly<Record<string, unknown>>[] = [];
   const writer: ManagedWriter = {
     async patchMetadata(mr: Managed, patch: MetadataPatch, o: { precondition: boolean }) {
       if (opts.writeError) throw opts.writeError;
       log.push(`meta${o.precondition ? "!" : ""}:${JSON.stringify(patch)}`);
-      return {
-        ...mr,
-        metadata: { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] },
-      };
+      return { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] };
     },
     async patchForProvider(mr, fields) {
       log.push(`lateinit:${JSON.stringify(fields)}`);
       return mr;
     },
     async patchStatus(_mr, status) {
+      statuses.push(status);
       log.push(`status:${JSON.stringify((status.conditions as { type: string; reason: string }[]).map((c) => `${c.type}=${c.reason}`))}`);
     },
   };
   const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
-  const connection: ConnectionPublisher = { publish: async () => void log.push("secret") };
+  const connection: ConnectionPublisher = { publish: async () => void log.push("secret"), forget: () => undefined, size: 0 };
   const external: ExternalClient = {
     async observe() {
       log.push("observe");
+      if (opts.observe) return opts.observe();
       if (opts.observeError) throw opts.observeError;
-      return opts.observation ?? { exists: false, upToDate: false };
+      return opts.observation ?? { exists: false };
     },
     async create() {
       log.push("create");
       if (opts.createError) throw opts.createError;
-      return { externalName: "cloud-id-1" };
+      return opts.created ?? { externalName: "cloud-id-1" };
     },
     async update() {
       log.push("update");
@@ -54,7 +67,7 @@ function harness(opts: { observation?: Observation; observeError?: Error; create
   };
   const reconciler = new ManagedReconciler({
     connector: { connect: async () => external },
-    externalName: { assignedByCloud: opts.assignedByCloud ?? false },
+    externalName: { assignedByCloud: opts.assignedByCloud ?? false, idempotentCreate: opts.idempotentCreate ?? false },
     writer,
     events,
     connection,
@@ -64,7 +77,7 @@ function harness(opts: { observation?: Observation; observeError?: Error; create
     progressIntervalMs: 5_000,
     now: () => new Date("2026-11-21T12:00:00Z"),
   });
-  return { log, reconcile: (mr: Managed): Promise<Outcome> => reconciler.reconcile(mr, new AbortController().signal) };
+  return { log, statuses, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
 }
 
 function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
@@ -90,11 +103,11 @@ function mr(overrides: { annotations?: Record<string, string>; finalizers?: stri
   };
 }
 
-const available = (o: Partial<Observation> = {}): Observation => ({ exists: true, upToDate: true, ready: "Available", ...o });
+const available = (o: Partial<ExistingObservation> = {}): Observation => ({ exists: true, diff: [], ready: "Available", ...o });
 const conflict = new ApiException(409, "Conflict", "{}", {});
 const pending = { [Annotations.createPending]: "2026-11-21T11:00:00.000Z" };
 
-const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; mr: Managed; want: { log: string[]; outcome: Outcome["type"] } }> = {
+const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; want: { log: string[]; outcome: Outcome["type"] | Outcome } }> = {
   "creates after persisting the finalizer and the pending marker": {
     reason: "a crash after any step must leave a trace that prevents a duplicate or a leak",
     h: {},
@@ -133,6 +146,22 @@ const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; 
     mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
     want: { outcome: "error", log: ["observe", "event:Warning:CreateOutcomeUnknown", 'status:["Ready=Unavailable","Synced=ReconcileError"]'] },
   },
+  "retries a create whose outcome is unknown when create is idempotent by a client token": {
+    reason: "the same token finds the earlier attempt's resource or makes exactly one (CloudFront's CallerReference)",
+    h: { assignedByCloud: true, idempotentCreate: true },
+    mr: mr({ annotations: pending, finalizers: [FINALIZER] }),
+    want: {
+      outcome: "requeue",
+      log: [
+        "observe",
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
+        "create",
+        `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
+        "event:Normal:CreatedExternalResource",
+        'status:["Ready=Creating","Synced=ReconcileSuccess"]',
+      ],
+    },
+  },
   "re-creates after an unknown outcome when the name is deterministic": {
     reason: "a duplicate is impossible: the cloud would answer AlreadyExists",
     h: {},
@@ -157,13 +186,13 @@ const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; 
   },
   "records drift and corrects it": {
     reason: "the spec did not change since the last sync, so the cloud moved",
-    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    h: { observation: available({ diff: [{ path: "size", desired: 1, observed: 2 }] }) },
     mr: mr({ finalizers: [FINALIZER] }),
     want: { outcome: "requeue", log: ["observe", "event:Warning:DriftDetected", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
   },
   "a spec edit is an update, not drift": {
     reason: "generation is ahead of observedGeneration",
-    h: { observation: available({ upToDate: false, diff: [{ path: "size", desired: 1, observed: 2 }] }) },
+    h: { observation: available({ diff: [{ path: "size", desired: 1, observed: 2 }] }) },
     mr: mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 1 }),
     want: { outcome: "requeue", log: ["observe", "update", "event:Normal:UpdatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]'] },
   },
@@ -201,7 +230,13 @@ const cases: Record<string, { reason: string; h: Parameters<typeof harness>[0]; 
     reason: "InvalidParameter can only be fixed by an edit",
     h: { observeError: new ProviderError("InvalidParameter", "bad size") },
     mr: mr({ finalizers: [FINALIZER] }),
-    want: { outcome: "error", log: ["observe", "event:Warning:CannotObserveExternalResource", 'status:["Synced=ReconcileError"]'] },
+    want: { outcome: { type: "error", terminal: true, afterMs: 60_000 }, log: ["observe", "event:Warning:CannotObserveExternalResource", 'status:["Synced=ReconcileError"]'] },
+  },
+  "a transient error backs off and carries no delay": {
+    reason: "the queue's per-key backoff decides when; a delay here would be ignored",
+    h: { observeError: new ProviderError("Transient", "503 from the cloud") },
+    mr: mr({ finalizers: [FINALIZER] }),
+    want: { outcome: { type: "error", terminal: false }, log: ["observe", "event:Warning:CannotObserveExternalResource", 'status:["Synced=ReconcileError"]'] },
   },
   "paused does nothing but say so": {
     reason: "terraplane.dev/paused",
@@ -217,12 +252,70 @@ describe("ManagedReconciler", () => {
       const { log, reconcile } = harness(c.h);
       const outcome = await reconcile(c.mr);
       expect(log).toEqual(c.want.log);
-      expect(outcome.type).toBe(c.want.outcome);
+      if (typeof c.want.outcome === "string") expect(outcome.type).toBe(c.want.outcome);
+      else expect(outcome).toEqual(c.want.outcome);
     });
   }
 
   it("marks terminal errors so the controller waits for the poll interval", async () => {
     const { reconcile } = harness({ observeError: new ProviderError("AccessDenied", "not allowed: rds:DescribeDBInstances") });
     expect(await reconcile(mr({ finalizers: [FINALIZER] }))).toEqual({ type: "error", terminal: true, afterMs: 60_000 });
+  });
+
+  it("abandons a hung cloud call when the reconcile's signal fires, and reports it", async () => {
+    const { statuses, reconcile } = harness({ observe: () => new Promise<Observation>(() => undefined) });
+    const outcome = await reconcile(mr({ finalizers: [FINALIZER] }), AbortSignal.timeout(50));
+    expect(outcome).toEqual({ type: "error", terminal: false });
+    const synced = (statuses.at(-1)?.conditions as { type: string; status: string; message?: string }[]).find((c) => c.type === "Synced");
+    expect(synced?.status).toBe("False");
+    expect(synced?.message).toContain("no answer from the cloud before the reconcile's deadline");
+  });
+
+  it("keeps an operation's start time while its id stays the same", async () => {
+    const op = (id: string): Observation => ({ exists: true, diff: [], ready: "Creating", pendingOperation: { id, action: "create" } });
+    const startedAt = "2026-11-21T11:00:00.000Z";
+    const withOp = (id: string): Managed => ({ ...mr({ finalizers: [FINALIZER] }), status: { observedGeneration: 1, pendingOperation: { id, action: "create", startedAt } } });
+    const same = harness({ observation: op("op-1") });
+    await same.reconcile(withOp("op-1"));
+    expect(same.statuses.at(-1)?.pendingOperation).toEqual({ id: "op-1", action: "create", startedAt });
+    const next = harness({ observation: op("op-2") });
+    await next.reconcile(withOp("op-1"));
+    expect(next.statuses.at(-1)?.pendingOperation).toEqual({ id: "op-2", action: "create", startedAt: "2026-11-21T12:00:00.000Z" });
+    const done = harness({ observation: available() });
+    await done.reconcile(withOp("op-1"));
+    expect(done.statuses.at(-1)?.pendingOperation).toBeNull();
+  });
+
+  it("stamps the start of an operation a create returns", async () => {
+    const { statuses, reconcile } = harness({ created: { externalName: "x", pendingOperation: { id: "op-9", action: "create" } } });
+    await reconcile(mr());
+    expect(statuses.at(-1)?.pendingOperation).toEqual({ id: "op-9", action: "create", startedAt: "2026-11-21T12:00:00.000Z" });
+  });
+
+  describe("deleting an object whose spec is invalid", () => {
+    const problems = "forProvider.size: Too big";
+    it("orphans without the provider", async () => {
+      const { log, reconciler } = harness();
+      const outcome = await reconciler.reconcileInvalidDeletion(mr({ deleting: true, deletionPolicy: "Orphan", finalizers: [FINALIZER] }), problems, new AbortController().signal);
+      expect(outcome).toEqual({ type: "done" });
+      expect(log).toEqual(["event:Normal:OrphanedExternalResource", 'meta!:{"finalizers":[]}']);
+    });
+    it("says what stands in the way of deleting the cloud resource, and never calls the provider", async () => {
+      const { log, statuses, reconciler } = harness();
+      const outcome = await reconciler.reconcileInvalidDeletion(mr({ deleting: true, finalizers: [FINALIZER] }), problems, new AbortController().signal);
+      expect(outcome).toEqual({ type: "error", terminal: true, afterMs: 60_000 });
+      expect(log).toEqual(["event:Warning:CannotDeleteExternalResource", 'status:["Ready=Deleting","Synced=ReconcileError"]']);
+      const synced = (statuses.at(-1)?.conditions as { type: string; message?: string }[]).find((c) => c.type === "Synced");
+      expect(synced?.message).toContain("correct the spec, or set deletionPolicy: Orphan");
+    });
+  });
+
+  it("remembers nothing about 1,000 objects once they are deleted", async () => {
+    const { reconciler } = harness({ observation: available() });
+    const objects = Array.from({ length: 1_000 }, (_, i) => ({ ...mr({ finalizers: [FINALIZER] }), metadata: { ...mr().metadata, name: `o-${i}`, uid: `uid-${i}`, finalizers: [FINALIZER] } }));
+    for (const obj of objects) await reconciler.reconcile(obj, new AbortController().signal);
+    expect(reconciler.remembered).toBe(1_000);
+    for (const obj of objects) reconciler.forget(obj.metadata.uid);
+    expect(reconciler.remembered).toBe(0);
   });
 });

@@ -12,23 +12,28 @@ import { Annotations, FINALIZER } from "./managed.ts";
 import type { FieldDrift, PendingOperation } from "./managed.ts";
 import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
 import { Generations } from "./generations.ts";
-import type { ConnectContext, Connector, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation } from "./provider.ts";
+import { callWithin } from "./deadline.ts";
+import type { ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
 export type Outcome =
   /** Healthy or progressing: look again after this delay (the poll interval, or sooner while something is in flight). */
   | { readonly type: "requeue"; readonly afterMs: number }
-  /** Failed: retry with per-key backoff, or, for terminal errors, at the poll interval. */
-  | { readonly type: "error"; readonly terminal: boolean; readonly afterMs: number }
+  /** Failed in a way retrying cannot cure: look again at the poll interval (or when the object is edited). */
+  | { readonly type: "error"; readonly terminal: true; readonly afterMs: number }
+  /** Failed, and trying again may cure it: retry with per-key backoff. */
+  | { readonly type: "error"; readonly terminal: false }
   /** Someone else changed the object: requeue at once, say nothing. */
   | { readonly type: "conflict" }
   /** Nothing more to do until the object changes (deleted, paused). */
   | { readonly type: "done" };
 
-export interface ReconcilerOptions {
-  readonly connector: Connector;
+export type ContractCall = "observe" | "create" | "update" | "delete";
+
+export interface ReconcilerOptions<F = unknown, A = unknown> {
+  readonly connector: Connector<F, A>;
   readonly externalName: ExternalNamePolicy;
-  readonly writer: ManagedWriter;
+  readonly writer: ManagedWriter<F, A>;
   readonly events: EventRecorder;
   readonly connection: ConnectionPublisher;
   readonly connectContext: (signal: AbortSignal) => ConnectContext;
@@ -38,24 +43,35 @@ export interface ReconcilerOptions {
   /** How soon to look again while the cloud is creating, updating or deleting. */
   readonly progressIntervalMs: number;
   readonly now?: () => Date;
-  readonly onExternalCall?: (operation: "observe" | "create" | "update" | "delete", result: string, seconds: number) => void;
+  readonly onExternalCall?: (operation: ContractCall, result: string, seconds: number) => void;
   readonly onDrift?: () => void;
 }
 
 /**
  * The managed-resource reconciler: one pass of observe → (create | late-initialise → update) or
- * observe → delete, writing conditions, drift and events. One instance per kind; stateless between
- * calls except through the object itself. See docs/ARCHITECTURE.md for the state machine.
+ * observe → delete, writing conditions, drift and events. One instance per kind; between calls it
+ * keeps only what Generations remembers per object, freed by `forget` when the object is deleted.
+ * See docs/ARCHITECTURE.md for the state machine.
  */
-export class ManagedReconciler {
-  readonly #o: ReconcilerOptions;
+export class ManagedReconciler<F = unknown, A = unknown> {
+  readonly #o: ReconcilerOptions<F, A>;
   readonly #generations = new Generations();
 
-  constructor(options: ReconcilerOptions) {
+  constructor(options: ReconcilerOptions<F, A>) {
     this.#o = options;
   }
 
-  async reconcile(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+  /** How many objects' generations are remembered (for tests and leak checks). */
+  get remembered(): number {
+    return this.#generations.size;
+  }
+
+  /** The object is gone from the cluster: drop what is remembered about it. */
+  forget(uid: string): void {
+    this.#generations.forget(uid);
+  }
+
+  async reconcile(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
     try {
       if (isPaused(mr)) return await this.#paused(mr);
       if (mr.metadata.deletionTimestamp) return await this.#delete(mr, signal);
@@ -66,36 +82,55 @@ export class ManagedReconciler {
     }
   }
 
-  async #paused(mr: Managed): Promise<Outcome> {
+  /**
+   * Deletion of an object whose spec the kind's schema rejects: the provider cannot be called
+   * without a valid spec, so only what needs none is done — release when orphaning, otherwise say
+   * what stands in the way. The object never becomes silently undeletable.
+   */
+  async reconcileInvalidDeletion(mr: Managed, problems: string, _signal: AbortSignal): Promise<Outcome> {
+    try {
+      if (!(mr.metadata.finalizers ?? []).includes(FINALIZER)) return { type: "done" };
+      if (orphanOnDelete(mr)) return await this.#orphan(mr);
+      const message = `cannot delete the cloud resource while spec is invalid (${problems}): correct the spec, or set deletionPolicy: Orphan to leave the cloud resource in place`;
+      await this.#o.events.record(mr, "Warning", EventReason.CannotDeleteExternalResource, message);
+      await this.#writeStatus(mr, [ready("Deleting", "waiting for a valid spec"), synced("ReconcileError", message)]);
+      return { type: "error", terminal: true, afterMs: this.#poll(mr) };
+    } catch (err) {
+      if (isConflict(err)) return { type: "conflict" };
+      throw err;
+    }
+  }
+
+  async #paused(mr: Managed<F, A>): Promise<Outcome> {
     await this.#writeStatus(mr, [synced("ReconcilePaused", `reconciliation is paused by the ${Annotations.paused} annotation`)]);
     return { type: "done" };
   }
 
-  async #sync(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+  async #sync(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
     const client = await this.#connect(mr, signal);
     if ("outcome" in client) return client.outcome;
 
-    let observation: Observation;
+    let observation: Observation<A>;
     try {
-      observation = await this.#call("observe", () => client.external.observe(mr));
+      observation = await this.#call("observe", signal, (opts) => client.external.observe(mr, opts));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
-    if (!observation.exists) return this.#missing(mr, client.external);
-    return this.#existing(mr, client.external, observation);
+    if (!observation.exists) return this.#missing(mr, client.external, signal);
+    return this.#existing(mr, client.external, observation, signal);
   }
 
-  async #connect(mr: Managed, signal: AbortSignal): Promise<{ external: ExternalClient } | { outcome: Outcome }> {
+  async #connect(mr: Managed<F, A>, signal: AbortSignal): Promise<{ external: ExternalClient<F, A> } | { outcome: Outcome }> {
     try {
-      return { external: await this.#o.connector.connect(mr, this.#o.connectContext(signal)) };
+      return { external: await callWithin("connect", signal, () => this.#o.connector.connect(mr, this.#o.connectContext(signal))) };
     } catch (err) {
       return { outcome: await this.#fail(mr, EventReason.CannotConnectToProvider, "cannot connect to the provider", err) };
     }
   }
 
   /** The cloud resource does not exist: create it, unless policies or an unknown earlier create forbid it. */
-  async #missing(mr: Managed, external: ExternalClient): Promise<Outcome> {
-    if (createOutcomeUnknown(mr) && this.#o.externalName.assignedByCloud && !externalName(mr)) {
+  async #missing(mr: Managed<F, A>, external: ExternalClient<F, A>, signal: AbortSignal): Promise<Outcome> {
+    if (createOutcomeUnknown(mr) && this.#cannotRetryCreate() && !externalName(mr)) {
       const message =
         `a create was started (${Annotations.createPending}) but its outcome was never recorded, and the cloud assigns this resource's identifier, ` +
         `so Terraplane cannot tell whether it exists. Find it in the cloud and set the ${Annotations.externalName} annotation to adopt it, ` +
@@ -110,38 +145,38 @@ export class ManagedReconciler {
       await this.#writeStatus(mr, [ready("Unavailable", "the cloud resource does not exist"), synced("ReconcileError", message)], { atProvider: null });
       return { type: "error", terminal: true, afterMs: this.#poll(mr) };
     }
-    return this.#create(mr, external);
+    return this.#create(mr, external, signal);
   }
 
-  async #create(mr: Managed, external: ExternalClient): Promise<Outcome> {
+  async #create(mr: Managed<F, A>, external: ExternalClient<F, A>, signal: AbortSignal): Promise<Outcome> {
     const finalizers = mr.metadata.finalizers ?? [];
     // The finalizer and the create-pending marker are persisted in one write, conditional on the
     // version we read, before the cloud is touched: a crash after this point can never leak or
     // duplicate silently.
-    let current = await this.#o.writer.patchMetadata(
+    let current: Managed<F, A> = await this.#withMetadata(mr, this.#o.writer.patchMetadata(
       mr,
       { annotations: { [Annotations.createPending]: this.#now() }, ...(finalizers.includes(FINALIZER) ? {} : { finalizers: [...finalizers, FINALIZER] }) },
       { precondition: true },
-    );
+    ));
 
     let result;
     try {
-      result = await this.#call("create", () => external.create(current));
+      result = await this.#call("create", signal, (opts) => external.create(current, opts));
     } catch (err) {
       await this.#o.writer.patchMetadata(current, { annotations: { [Annotations.createFailed]: this.#now() } }, { precondition: false });
       return this.#fail(current, EventReason.CannotCreateExternalResource, "cannot create the cloud resource", err);
     }
     const annotations: Record<string, string> = { [Annotations.createSucceeded]: this.#now() };
     if (result.externalName) annotations[Annotations.externalName] = result.externalName;
-    current = await this.#o.writer.patchMetadata(current, { annotations }, { precondition: false });
+    current = await this.#withMetadata(current, this.#o.writer.patchMetadata(current, { annotations }, { precondition: false }));
     if (result.connectionDetails) await this.#o.connection.publish(current, result.connectionDetails);
     await this.#o.events.record(current, "Normal", EventReason.CreatedExternalResource, `created ${this.#describeName(current)}`);
-    await this.#writeStatus(current, [ready("Creating"), synced("ReconcileSuccess")], { pendingOperation: result.pendingOperation ?? null });
+    await this.#writeStatus(current, [ready("Creating"), synced("ReconcileSuccess")], { pendingOperation: this.#operation(current, result.pendingOperation) });
     return { type: "requeue", afterMs: this.#o.progressIntervalMs };
   }
 
   /** The cloud resource exists: record what the provider found, late-initialise, correct drift. */
-  async #existing(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
+  async #existing(mr: Managed<F, A>, external: ExternalClient<F, A>, obs: ExistingObservation<A>, signal: AbortSignal): Promise<Outcome> {
     const current = await this.#lateInitialize(await this.#recordDiscovery(mr, obs), obs);
     if (obs.connectionDetails) {
       try {
@@ -150,15 +185,16 @@ export class ManagedReconciler {
         return this.#fail(current, EventReason.CannotPublishConnectionDetails, "cannot write the connection secret", err);
       }
     }
-    if (!obs.upToDate && !obs.pendingOperation) return this.#update(current, external, obs);
+    const upToDate = obs.diff.length === 0;
+    if (!upToDate && !obs.pendingOperation) return this.#update(current, external, obs, signal);
 
     const readiness = obs.ready ?? "Available";
-    if (obs.upToDate) this.#generations.converged(current);
+    if (upToDate) this.#generations.converged(current);
     await this.#writeStatus(current, [ready(readiness, obs.message), synced("ReconcileSuccess")], {
       atProvider: obs.atProvider ?? null,
       lastSyncTime: this.#now(),
-      pendingOperation: obs.pendingOperation ?? null,
-      ...(obs.upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
+      pendingOperation: this.#operation(current, obs.pendingOperation),
+      ...(upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
     });
     // Creating and deleting are looked at again soon; a resource that is merely Unavailable (a long
     // maintenance state) is polled at its normal interval, not hammered.
@@ -167,7 +203,7 @@ export class ManagedReconciler {
   }
 
   /** Writes back the unset fields the cloud filled in, when LateInitialize is allowed. */
-  async #lateInitialize(mr: Managed, obs: Observation): Promise<Managed> {
+  async #lateInitialize(mr: Managed<F, A>, obs: ExistingObservation<A>): Promise<Managed<F, A>> {
     const fields = obs.lateInitialized ?? {};
     if (Object.keys(fields).length === 0 || !allowed(mr, "LateInitialize")) return mr;
     const current = await this.#o.writer.patchForProvider(mr, fields);
@@ -179,22 +215,21 @@ export class ManagedReconciler {
    * The provider found the resource by something other than its recorded name (an ownership tag after
    * a timed-out create), or a create-pending marker is still open: record what is now known.
    */
-  async #recordDiscovery(mr: Managed, obs: Observation): Promise<Managed> {
+  async #recordDiscovery(mr: Managed<F, A>, obs: ExistingObservation<A>): Promise<Managed<F, A>> {
     const annotations: Record<string, string> = {};
     if (obs.externalName && obs.externalName !== externalName(mr)) annotations[Annotations.externalName] = obs.externalName;
     if (createOutcomeUnknown(mr)) annotations[Annotations.createSucceeded] = this.#now();
     const finalizers = mr.metadata.finalizers ?? [];
     const needsFinalizer = !finalizers.includes(FINALIZER) && !orphanOnDelete(mr);
     if (Object.keys(annotations).length === 0 && !needsFinalizer) return mr;
-    return this.#o.writer.patchMetadata(
+    return this.#withMetadata(
       mr,
-      { annotations, ...(needsFinalizer ? { finalizers: [...finalizers, FINALIZER] } : {}) },
-      { precondition: needsFinalizer },
+      this.#o.writer.patchMetadata(mr, { annotations, ...(needsFinalizer ? { finalizers: [...finalizers, FINALIZER] } : {}) }, { precondition: needsFinalizer }),
     );
   }
 
-  async #update(mr: Managed, external: ExternalClient, obs: Observation): Promise<Outcome> {
-    const diff = obs.diff ?? [];
+  async #update(mr: Managed<F, A>, external: ExternalClient<F, A>, obs: ExistingObservation<A>, signal: AbortSignal): Promise<Outcome> {
+    const diff = obs.diff;
     const drift = await this.#recordDrift(mr, diff);
     const observed = { atProvider: obs.atProvider ?? null, lastSyncTime: this.#now() };
     const readyNow = ready(obs.ready ?? "Available", obs.message);
@@ -206,7 +241,7 @@ export class ManagedReconciler {
     }
     let result;
     try {
-      result = await this.#call("update", () => external.update(mr, diff));
+      result = await this.#call("update", signal, (opts) => external.update(mr, diff, opts));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotUpdateExternalResource, "cannot update the cloud resource", err);
     }
@@ -217,7 +252,7 @@ export class ManagedReconciler {
     await this.#o.events.record(mr, "Normal", EventReason.UpdatedExternalResource, `updated ${fieldList(diff)}`);
     await this.#writeStatus(mr, [readyNow, synced("ReconcileSuccess")], {
       ...observed,
-      pendingOperation: result.pendingOperation ?? null,
+      pendingOperation: this.#operation(mr, result.pendingOperation),
       ...(drift ? { drift: { ...drift, corrected: true } } : {}),
     });
     return { type: "requeue", afterMs: this.#o.progressIntervalMs };
@@ -228,7 +263,7 @@ export class ManagedReconciler {
    * the user's edit on its way). New drift is announced once, with the fields it touches; the same
    * drift seen again keeps its first detection time.
    */
-  async #recordDrift(mr: Managed, diff: readonly FieldDiff[]): Promise<ManagedStatus["drift"]> {
+  async #recordDrift(mr: Managed<F, A>, diff: readonly FieldDiff[]): Promise<ManagedStatus["drift"]> {
     const status = mr.status;
     if (!status || !this.#generations.isDrift(mr)) return undefined;
     const fields = diff.map(redact);
@@ -239,18 +274,15 @@ export class ManagedReconciler {
     return { fields, detectedAt: this.#now() };
   }
 
-  async #delete(mr: Managed, signal: AbortSignal): Promise<Outcome> {
+  async #delete(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
     const finalizers = mr.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return { type: "done" };
-    if (orphanOnDelete(mr)) {
-      await this.#o.events.record(mr, "Normal", EventReason.OrphanedExternalResource, `left ${this.#describeName(mr)} in the cloud (deletionPolicy Orphan)`);
-      return this.#release(mr);
-    }
+    if (orphanOnDelete(mr)) return this.#orphan(mr);
     const client = await this.#connect(mr, signal);
     if ("outcome" in client) return client.outcome;
-    let obs: Observation;
+    let obs: Observation<A>;
     try {
-      obs = await this.#call("observe", () => client.external.observe(mr));
+      obs = await this.#call("observe", signal, (opts) => client.external.observe(mr, opts));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
@@ -262,7 +294,7 @@ export class ManagedReconciler {
     if (obs.ready === "Deleting" && obs.pendingOperation) return this.#deleting(mr, obs.message, obs.pendingOperation);
     let result;
     try {
-      result = await this.#call("delete", () => client.external.delete(mr));
+      result = await this.#call("delete", signal, (opts) => client.external.delete(mr, opts));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotDeleteExternalResource, "cannot delete the cloud resource", err);
     }
@@ -270,14 +302,19 @@ export class ManagedReconciler {
     return this.#deleting(mr, obs.message, result.pendingOperation ?? obs.pendingOperation);
   }
 
-  async #deleting(mr: Managed, message: string | undefined, pendingOperation: PendingOperation | undefined): Promise<Outcome> {
-    await this.#writeStatus(mr, [ready("Deleting", message), synced("ReconcileSuccess")], { pendingOperation: pendingOperation ?? null });
+  async #deleting(mr: Managed<F, A>, message: string | undefined, pendingOperation: OperationRef | undefined): Promise<Outcome> {
+    await this.#writeStatus(mr, [ready("Deleting", message), synced("ReconcileSuccess")], { pendingOperation: this.#operation(mr, pendingOperation) });
     return { type: "requeue", afterMs: this.#o.progressIntervalMs };
+  }
+
+  async #orphan(mr: Managed): Promise<Outcome> {
+    await this.#o.events.record(mr, "Normal", EventReason.OrphanedExternalResource, `left ${this.#describeName(mr)} in the cloud (deletionPolicy Orphan)`);
+    return this.#release(mr);
   }
 
   /** Removes our finalizer once the cloud resource is confirmed gone or orphaned. */
   async #release(mr: Managed): Promise<Outcome> {
-    this.#generations.forget(mr);
+    this.#generations.forget(mr.metadata.uid ?? "");
     const finalizers = (mr.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     await this.#o.writer.patchMetadata(mr, { finalizers }, { precondition: true });
     return { type: "done" };
@@ -290,8 +327,28 @@ export class ManagedReconciler {
     this.#o.log.warn({ resource: keyOf(mr), reason, errorClass: errorClassOf(err) }, message);
     await this.#o.events.record(mr, "Warning", reason, message);
     await this.#writeStatus(mr, [synced("ReconcileError", message)]);
-    const terminal = isTerminal(err);
-    return { type: "error", terminal, afterMs: this.#poll(mr) };
+    return isTerminal(err) ? { type: "error", terminal: true, afterMs: this.#poll(mr) } : { type: "error", terminal: false };
+  }
+
+  /** Only a kind with neither a chosen name nor an idempotency token cannot repeat a create whose outcome is unknown. */
+  #cannotRetryCreate(): boolean {
+    return this.#o.externalName.assignedByCloud && !this.#o.externalName.idempotentCreate;
+  }
+
+  /** The object after a metadata write: the same spec and status, the metadata as written. */
+  async #withMetadata(mr: Managed<F, A>, written: Promise<Managed["metadata"]>): Promise<Managed<F, A>> {
+    return { ...mr, metadata: await written };
+  }
+
+  /**
+   * The operation to record in status: the provider names it (id and action); the core keeps when it
+   * started for as long as the id stays the same. null clears it.
+   */
+  #operation(mr: Managed, ref: OperationRef | undefined): PendingOperation | null {
+    if (!ref) return null;
+    const previous = mr.status?.pendingOperation;
+    const startedAt = previous?.id === ref.id ? previous.startedAt : this.#now();
+    return { id: ref.id, action: ref.action, startedAt };
   }
 
   /**
@@ -310,10 +367,11 @@ export class ManagedReconciler {
     this.#generations.statusWritten(mr);
   }
 
-  async #call<T>(operation: "observe" | "create" | "update" | "delete", fn: () => Promise<T>): Promise<T> {
+  /** One contract call, timed and counted, abandoned when the reconcile's signal fires. */
+  async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: { signal: AbortSignal }) => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
-      const value = await fn();
+      const value = await callWithin(operation, signal, () => fn({ signal }));
       this.#o.onExternalCall?.(operation, "success", (performance.now() - start) / 1000);
       return value;
     } catch (err) {

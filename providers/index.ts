@@ -1,16 +1,8 @@
-import type { RegisteredKind } from "../core/controller.ts";
 import { crdFor, managedCrd } from "../core/crd/generate.ts";
 import type { CustomResourceDefinition } from "../core/crd/generate.ts";
-import type { CrdKind } from "../core/kind.ts";
+import type { Provider, RegisteredKind } from "../core/provider.ts";
 import { awsProvider } from "./aws/index.ts";
 import { gcpProvider } from "./gcp/index.ts";
-
-/** A cloud provider plugin: its managed kinds and its own (non-managed) kinds such as ProviderConfig. */
-export interface Provider {
-  readonly name: string;
-  readonly kinds: readonly RegisteredKind[];
-  readonly configKinds: readonly CrdKind[];
-}
 
 /** Every provider built into this binary. */
 export const providers: readonly Provider[] = [awsProvider, gcpProvider];

@@ -130,8 +130,6 @@ export type ManagedResourceSchema<F extends z.ZodType, A extends z.ZodType> = z.
 /** A managed resource's spec after parsing (defaults applied), e.g. `ManagedSpec<typeof BucketForProvider>`. */
 export type ManagedSpec<F extends z.ZodType> = z.output<ManagedSpecSchema<F>>;
 export type ManagedStatus<A extends z.ZodType> = z.output<ManagedStatusSchema<A>>;
-/** The parsed spec and status of a managed resource (metadata is left to the Kubernetes client's types). */
-export type ManagedResource<F extends z.ZodType, A extends z.ZodType> = z.output<ManagedResourceSchema<F, A>>;
 
 const MANAGED_COLUMNS: readonly PrinterColumn[] = [
   { name: "READY", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },

@@ -8,6 +8,10 @@ import { FIELD_MANAGER } from "./managed-client.ts";
 export interface ConnectionPublisher {
   /** Merges the details into the resource's connection Secret when they change it; a no-op without writeConnectionSecretToRef. */
   publish(mr: Managed, details: ConnectionDetails): Promise<void>;
+  /** Drops what is remembered about one object's Secret (the object is gone). */
+  forget(uid: string): void;
+  /** How many objects' Secrets are remembered (for tests and leak checks). */
+  readonly size: number;
 }
 
 /** How often a published Secret is read back by default, so one deleted or edited behind Terraplane's back is restored. */
@@ -64,6 +68,14 @@ export class KubeConnectionPublisher implements ConnectionPublisher {
     }
     await this.#objects.patch(secretFor(mr, ref.name, merged), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     this.#published.set(uid, { secretName: ref.name, digest, data: merged, verifiedAt: this.#now() });
+  }
+
+  forget(uid: string): void {
+    this.#published.delete(uid);
+  }
+
+  get size(): number {
+    return this.#published.size;
   }
 
   async #read(namespace: string, name: string): Promise<Record<string, string>> {

@@ -9,8 +9,6 @@ export interface EventRecorder {
   record(mr: Managed, type: EventType, reason: string, message: string): Promise<void>;
 }
 
-export const nopRecorder: EventRecorder = { record: async () => {} };
-
 interface Seen {
   readonly name: string;
   count: number;

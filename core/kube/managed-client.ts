@@ -1,5 +1,6 @@
 import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { Parsed, RawObject } from "../parse.ts";
 import type { Managed } from "../provider.ts";
 
 export const FIELD_MANAGER = "terraplane";
@@ -17,32 +18,37 @@ export interface MetadataPatch {
   readonly finalizers?: readonly string[];
 }
 
+/** An object's metadata as the API server returned it after a write. */
+export type WrittenMetadata = Managed["metadata"];
+
 /**
  * The writes the reconciler makes to a managed resource. Metadata and spec go through merge patches;
  * with `precondition` the patch carries the resourceVersion the reconciler read, so it fails with a
  * 409 Conflict instead of acting on a stale view. Status goes through the status subresource.
  */
-export interface ManagedWriter {
-  patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<Managed>;
-  patchForProvider(mr: Managed, fields: Readonly<Record<string, unknown>>): Promise<Managed>;
+export interface ManagedWriter<F = unknown, A = unknown> {
+  /** Returns the metadata as written (a metadata patch changes nothing else the reconciler holds). */
+  patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<WrittenMetadata>;
+  /** Merges fields into spec.forProvider and returns the object re-parsed by its kind's schema. */
+  patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>): Promise<Managed<F, A>>;
   /** A JSON merge patch of `.status`: `null` removes a field. */
   patchStatus(mr: Managed, status: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
-export class KubeManagedWriter implements ManagedWriter {
+export class KubeManagedWriter<F = unknown, A = unknown> implements ManagedWriter<F, A> {
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
   readonly #type: ResourceType;
-  readonly #parse: (obj: unknown) => Managed;
+  readonly #parse: (obj: RawObject) => Parsed<F, A>;
 
-  constructor(kc: KubeConfig, type: ResourceType, parse: (obj: unknown) => Managed) {
+  constructor(kc: KubeConfig, type: ResourceType, parse: (obj: RawObject) => Parsed<F, A>) {
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#type = type;
     this.#parse = parse;
   }
 
-  async patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<Managed> {
+  async patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<WrittenMetadata> {
     const metadata = {
       name: mr.metadata.name,
       namespace: mr.metadata.namespace,
@@ -50,12 +56,16 @@ export class KubeManagedWriter implements ManagedWriter {
       ...(patch.annotations ? { annotations: { ...patch.annotations } } : {}),
       ...(patch.finalizers ? { finalizers: [...patch.finalizers] } : {}),
     };
-    return this.#patch({ ...this.#header(), metadata });
+    const written = await this.#patch({ ...this.#header(), metadata });
+    return { ...written.metadata, name: mr.metadata.name, namespace: mr.metadata.namespace };
   }
 
-  async patchForProvider(mr: Managed, fields: Readonly<Record<string, unknown>>): Promise<Managed> {
+  async patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>): Promise<Managed<F, A>> {
     const metadata = { name: mr.metadata.name, namespace: mr.metadata.namespace, resourceVersion: mr.metadata.resourceVersion };
-    return this.#patch({ ...this.#header(), metadata, spec: { forProvider: fields } });
+    const parsed = this.#parse(await this.#patch({ ...this.#header(), metadata, spec: { forProvider: fields } }));
+    // Late initialisation writes values the cloud reported; one the schema refuses is a provider bug.
+    if (!parsed.ok) throw new Error(`${this.#type.kind} ${mr.metadata.namespace}/${mr.metadata.name}: the spec written by late initialisation is invalid: ${parsed.problems}`);
+    return parsed.managed;
   }
 
   async patchStatus(mr: Managed, status: Readonly<Record<string, unknown>>): Promise<void> {
@@ -77,8 +87,7 @@ export class KubeManagedWriter implements ManagedWriter {
     return { apiVersion: `${this.#type.group}/${this.#type.version}`, kind: this.#type.kind };
   }
 
-  async #patch<T extends KubernetesObject>(body: T): Promise<Managed> {
-    const result = await this.#objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-    return this.#parse(result);
+  async #patch<T extends KubernetesObject>(body: T): Promise<KubernetesObject> {
+    return this.#objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
   }
 }

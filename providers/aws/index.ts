@@ -1,4 +1,4 @@
-import type { Provider } from "../index.ts";
+import type { Provider } from "../../core/provider.ts";
 import { cdn } from "./cdn/index.ts";
 import { database } from "./database/index.ts";
 import { loadBalancer } from "./loadbalancer/index.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
+import { providerConfigKinds } from "../../core/provider-config.ts";
 
 export const AWS_GROUP = "aws.terraplane.dev";
 export const AWS_VERSION = "v1alpha1";
@@ -27,20 +28,14 @@ export const AwsProviderConfigSpec = z
   .describe("How Terraplane authenticates to AWS.");
 export type AwsProviderConfigSpec = z.infer<typeof AwsProviderConfigSpec>;
 
-const configKind = (kind: "ProviderConfig" | "ClusterProviderConfig"): CrdKind => ({
+export const awsConfigKinds: readonly CrdKind[] = providerConfigKinds({
   group: AWS_GROUP,
   version: AWS_VERSION,
-  kind,
-  plural: `${kind.toLowerCase()}s`,
-  scope: kind === "ProviderConfig" ? "Namespaced" : "Cluster",
-  categories: ["terraplane", "aws"],
-  description: `AWS credentials and defaults${kind === "ProviderConfig" ? " for managed resources in this namespace" : " for managed resources in any namespace"}.`,
+  provider: "aws",
+  holds: "AWS credentials and defaults",
   spec: AwsProviderConfigSpec,
   printerColumns: [
     { name: "SOURCE", type: "string", jsonPath: ".spec.credentials.source" },
     { name: "ENDPOINT", type: "string", jsonPath: ".spec.endpoint", priority: 1 },
-    { name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 });
-
-export const awsConfigKinds: readonly CrdKind[] = [configKind("ProviderConfig"), configKind("ClusterProviderConfig")];

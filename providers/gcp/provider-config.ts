@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
+import { providerConfigKinds } from "../../core/provider-config.ts";
 
 export const GCP_GROUP = "gcp.terraplane.dev";
 export const GCP_VERSION = "v1alpha1";
@@ -27,20 +28,14 @@ export const GcpProviderConfigSpec = z
   .describe("How Terraplane authenticates to Google Cloud.");
 export type GcpProviderConfigSpec = z.infer<typeof GcpProviderConfigSpec>;
 
-const configKind = (kind: "ProviderConfig" | "ClusterProviderConfig"): CrdKind => ({
+export const gcpConfigKinds: readonly CrdKind[] = providerConfigKinds({
   group: GCP_GROUP,
   version: GCP_VERSION,
-  kind,
-  plural: `${kind.toLowerCase()}s`,
-  scope: kind === "ProviderConfig" ? "Namespaced" : "Cluster",
-  categories: ["terraplane", "gcp"],
-  description: `Google Cloud project and credentials${kind === "ProviderConfig" ? " for managed resources in this namespace" : " for managed resources in any namespace"}.`,
+  provider: "gcp",
+  holds: "Google Cloud project and credentials",
   spec: GcpProviderConfigSpec,
   printerColumns: [
     { name: "PROJECT", type: "string", jsonPath: ".spec.project" },
     { name: "SOURCE", type: "string", jsonPath: ".spec.credentials.source" },
-    { name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 });
-
-export const gcpConfigKinds: readonly CrdKind[] = [configKind("ProviderConfig"), configKind("ClusterProviderConfig")];

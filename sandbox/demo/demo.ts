@@ -2,7 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { managedKinds } from "../../cli/inspect/discover.ts";
+import { managedKinds } from "../../core/inspect/discover.ts";
 import { repoRoot, stateDir } from "../launcher/paths.ts";
 import { components } from "../launcher/components.ts";
 import { down, status, up } from "../launcher/sandbox.ts";

@@ -1,6 +1,6 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { resolveKind } from "../../cli/inspect/explain.ts";
+import { resolveKind } from "../../core/inspect/explain.ts";
 import { isNotFound } from "../../core/kube/errors.ts";
 import type { SandboxInfo } from "../launcher/sandbox.ts";
 import { awsDriftMakers } from "./drift-aws.ts";

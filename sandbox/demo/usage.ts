@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import type { ServedKind } from "../../cli/inspect/discover.ts";
+import type { ServedKind } from "../../core/inspect/discover.ts";
 import { repoRoot } from "../launcher/paths.ts";
 import type { ExampleFile, ManagedRef } from "./examples.ts";
 

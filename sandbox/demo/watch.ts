@@ -1,11 +1,11 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { listManaged, managedKinds } from "../../cli/inspect/discover.ts";
-import type { ManagedObject, ServedKind } from "../../cli/inspect/discover.ts";
-import { explain } from "../../cli/inspect/explain.ts";
-import { rowOf } from "../../cli/inspect/status.ts";
-import type { StatusRow } from "../../cli/inspect/status.ts";
-import { renderTable } from "../../cli/inspect/table.ts";
+import { listManaged, managedKinds } from "../../core/inspect/discover.ts";
+import type { ManagedObject, ServedKind } from "../../core/inspect/discover.ts";
+import { explain } from "../../core/inspect/explain.ts";
+import { rowOf } from "../../core/inspect/status.ts";
+import type { StatusRow } from "../../core/inspect/status.ts";
+import { renderTable } from "../../core/inspect/table.ts";
 import { describeRef } from "./examples.ts";
 import type { ManagedRef } from "./examples.ts";
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import type { RegisteredKind } from "../../core/controller.ts";
+import type { RegisteredKind } from "../../core/provider.ts";
 import { ProviderError } from "../../core/errors.ts";
 import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import type { CustomResourceDefinition } from "../../core/crd/generate.ts";
@@ -20,6 +20,7 @@ export const ThingParameters = z.object({
 export type ThingParameters = z.infer<typeof ThingParameters>;
 
 export const ThingObservation = z.object({ id: z.string(), state: z.string(), size: z.number().int() });
+export type ThingObservation = z.infer<typeof ThingObservation>;
 
 const ProviderConfigSpec = z.object({
   cloud: z.string().min(1).describe("Name of the in-memory cloud."),
@@ -33,7 +34,7 @@ const ProviderConfigSpec = z.object({
 export function doubleProvider(group: string, opts: { assignedByCloud?: boolean } = {}) {
   const cloud = new MemoryCloud();
   const assignedByCloud = opts.assignedByCloud ?? false;
-  const managed: ManagedKind = {
+  const managed: ManagedKind<typeof ThingParameters, typeof ThingObservation> = {
     group,
     version: "v1alpha1",
     kind: "Thing",
@@ -55,7 +56,7 @@ export function doubleProvider(group: string, opts: { assignedByCloud?: boolean 
       spec: ProviderConfigSpec,
     }),
   );
-  const registered: RegisteredKind = {
+  const registered: RegisteredKind<ThingParameters, ThingObservation> = {
     provider: "double",
     managed,
     externalName: { assignedByCloud },
@@ -77,10 +78,6 @@ function idOf(mr: Managed, assignedByCloud: boolean): string | undefined {
   return mr.metadata.annotations?.[Annotations.externalName] ?? (assignedByCloud ? undefined : mr.metadata.name);
 }
 
-function params(mr: Managed): ThingParameters {
-  return ThingParameters.parse(mr.spec.forProvider);
-}
-
 function diffOf(desired: ThingParameters, thing: CloudThing): FieldDiff[] {
   const diff: FieldDiff[] = [];
   if (desired.size !== thing.size) diff.push({ path: "size", desired: desired.size, observed: thing.size });
@@ -90,18 +87,17 @@ function diffOf(desired: ThingParameters, thing: CloudThing): FieldDiff[] {
   return diff;
 }
 
-function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClient {
+function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClient<ThingParameters, ThingObservation> {
   return {
-    async observe(mr): Promise<Observation> {
+    async observe(mr): Promise<Observation<ThingObservation>> {
       const id = idOf(mr, assignedByCloud);
       const thing = id ? await cloud.get(id) : undefined;
-      if (!thing) return { exists: false, upToDate: false };
-      const desired = params(mr);
+      if (!thing) return { exists: false };
+      const desired = mr.spec.forProvider;
       const diff = diffOf(desired, thing);
       const readiness = thing.state === "available" ? "Available" : thing.state === "creating" ? "Creating" : "Deleting";
       return {
         exists: true,
-        upToDate: diff.length === 0,
         diff,
         atProvider: { id: thing.id, state: thing.state, size: thing.size },
         connectionDetails: { endpoint: `${thing.id}.memory.local`, password: `pw-${thing.id}` },
@@ -111,14 +107,14 @@ function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClie
       };
     },
     async create(mr) {
-      const desired = params(mr);
+      const desired = mr.spec.forProvider;
       const id = assignedByCloud ? undefined : (idOf(mr, false) ?? mr.metadata.name);
       const thing = await cloud.create({ ...(id ? { id } : {}), size: desired.size, color: desired.color ?? "red", tags: desired.tags ?? {} });
       return { externalName: thing.id };
     },
     async update(mr, diff) {
       const id = idOf(mr, assignedByCloud) ?? "";
-      const desired = params(mr);
+      const desired = mr.spec.forProvider;
       const change: Partial<CloudThing> = {};
       for (const d of diff) {
         if (d.path === "size") change.size = desired.size;

@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import type { RegisteredKind } from "../../core/controller.ts";
+import type { RegisteredKind } from "../../core/provider.ts";
 import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import { nopLogger } from "../../core/log.ts";
 import { Manager } from "../../core/manager.ts";

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { RegisteredKind } from "../../core/controller.ts";
+import type { RegisteredKind } from "../../core/provider.ts";
 import type { Manager } from "../../core/manager.ts";
 import { seededRandom, startFaultProxy } from "../../sandbox/faultproxy/index.ts";
 import type { FaultConfigInput, FaultProxy } from "../../sandbox/faultproxy/index.ts";

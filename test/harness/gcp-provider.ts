@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { inject } from "vitest";
-import type { RegisteredKind } from "../../core/controller.ts";
+import type { RegisteredKind } from "../../core/provider.ts";
 import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import { nopLogger } from "../../core/log.ts";
 import { Manager } from "../../core/manager.ts";

@@ -13,7 +13,7 @@ import type { CloudFrontClient, Distribution, DistributionConfig, DistributionSu
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import { createOutcomeUnknown, externalName } from "../../../core/policies.ts";
-import type { DeleteResult, ExternalClient, FieldDiff, Managed, Observation, Readiness } from "../../../core/provider.ts";
+import type { DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness } from "../../../core/provider.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap, userTags } from "../tags.ts";
 import { cloudFrontCall, errorCode } from "./errors.ts";
 import { applyDesired, diffCdn, fromDistributionConfig, lateInit, skeletonConfig } from "./normalize.ts";
@@ -109,8 +109,8 @@ function atProviderOf(d: Read["distribution"]): CdnObservation {
   };
 }
 
-function pendingDelete(mr: Managed, id: string): PendingOperation {
-  return mr.status?.pendingOperation ?? { id, action: "delete", startedAt: new Date().toISOString() };
+function pendingDelete(mr: Managed, id: string): OperationRef {
+  return mr.status?.pendingOperation ?? { id, action: "delete" };
 }
 
 /** What readiness is decided from: the distribution's id, Status and Enabled. */
@@ -124,7 +124,7 @@ export interface DistributionState {
  * Readiness from CloudFront's own Status. While the object is being deleted, a disabled distribution
  * that is still deploying is a pending delete (the core waits); once Deployed, the core calls delete.
  */
-export function readinessOf(mr: Managed, d: DistributionState): { ready: Readiness; message?: string; pendingOperation?: PendingOperation } {
+export function readinessOf(mr: Managed, d: DistributionState): { ready: Readiness; message?: string; pendingOperation?: OperationRef } {
   const deployed = d.Status === "Deployed";
   if (mr.metadata.deletionTimestamp && d.DistributionConfig.Enabled === false) {
     if (!deployed) return { ready: "Deleting", message: MESSAGES.disabling, pendingOperation: pendingDelete(mr, d.Id) };
@@ -146,7 +146,7 @@ async function observe(cf: CloudFrontClient, mr: Managed): Promise<CdnObservatio
   const desired = params(mr);
   const where = await locate(cf, mr, desired);
   const read = where ? await getDistribution(cf, where.id) : undefined;
-  if (!where || !read) return { exists: false, upToDate: false };
+  if (!where || !read) return { exists: false };
   const d = read.distribution;
   const observed = fromDistributionConfig(d.DistributionConfig);
   const tags = desired.tags === undefined ? undefined : await listTags(cf, d.ARN);
@@ -154,7 +154,6 @@ async function observe(cf: CloudFrontClient, mr: Managed): Promise<CdnObservatio
   const late = lateInit(desired, observed);
   return {
     exists: true,
-    upToDate: diff.length === 0,
     diff,
     atProvider: atProviderOf(d),
     // Published only when spec.writeConnectionSecretToRef is set; nothing here is secret.

@@ -1,5 +1,5 @@
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
-import type { RegisteredKind } from "../../../core/controller.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { awsConnector } from "../session.ts";
 import { cdnClient } from "./client.ts";
 import { cdnKind } from "./schema.ts";

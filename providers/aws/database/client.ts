@@ -13,7 +13,7 @@ import { z } from "zod";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { awsCall } from "../errors.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap } from "../tags.ts";
 import { atProviderOf, connectionDetails, currentParameters, diffParameters, effectiveParameters, lateInitialize, modifyFields, readiness } from "./normalize.ts";
@@ -149,11 +149,9 @@ function deleteInput(p: DatabaseParameters, id: string): DeleteDBInstanceMessage
   return { DBInstanceIdentifier: id, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: p.finalSnapshotIdentifier };
 }
 
-/** The operation RDS has under way, with a start time that stays put while it lasts (status is not rewritten every poll). */
-function operation(mr: Mr, action: string, status: string | undefined): PendingOperation {
-  const id = `rds:${status ?? "unknown"}`;
-  const previous = mr.status?.pendingOperation;
-  return { id, action, startedAt: previous?.id === id ? previous.startedAt : new Date().toISOString() };
+/** The operation RDS has under way, named by the instance's status (the core keeps when it started). */
+function operation(action: string, status: string | undefined): OperationRef {
+  return { id: `rds:${status ?? "unknown"}`, action };
 }
 
 export interface DatabaseClientOptions {
@@ -195,7 +193,7 @@ export class DatabaseClient implements ExternalClient {
     const params = parameters(mr);
     const id = identifier(mr);
     const db = await this.#o.api.describe(id);
-    if (!db) return { exists: false, upToDate: false };
+    if (!db) return { exists: false };
     this.#seen = db;
     if (!ownedBy(mr, tagsToMap(db.TagList)) && externalName(mr) === undefined) throw notOwned(id);
     checkImmutable(params, currentParameters(db), db, id);
@@ -207,14 +205,13 @@ export class DatabaseClient implements ExternalClient {
     const state = readiness(db.DBInstanceStatus);
     return {
       exists: true,
-      upToDate: diff.length === 0,
       diff,
       atProvider: atProviderOf(db),
       connectionDetails: this.#details(params, db, password.current),
       ...(Object.keys(lateInitialized).length > 0 ? { lateInitialized } : {}),
       ready: state.ready,
       ...(state.message ? { message: state.message } : {}),
-      ...(state.busy && state.action ? { pendingOperation: operation(mr, state.action, db.DBInstanceStatus) } : {}),
+      ...(state.busy && state.action ? { pendingOperation: operation(state.action, db.DBInstanceStatus) } : {}),
     };
   }
 

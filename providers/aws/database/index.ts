@@ -1,6 +1,6 @@
 import { readDatabaseSecrets } from "../../shared/database-passwords.ts";
 import { RDSClient } from "@aws-sdk/client-rds";
-import type { RegisteredKind } from "../../../core/controller.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { ProviderError } from "../../../core/errors.ts";
 import type { ConnectContext, Connector, Managed } from "../../../core/provider.ts";
 import { awsConnector } from "../session.ts";

@@ -97,7 +97,6 @@ export class LoadBalancerClient implements ExternalClient {
     const late = validLateInit(ctx.desired, lateInit(ctx.desired, cloud, matched));
     return {
       exists: true,
-      upToDate: diff.length === 0,
       diff,
       atProvider: atProvider(cloud, matched.keyByArn),
       connectionDetails: connectionDetails(cloud.lb),
@@ -108,12 +107,12 @@ export class LoadBalancerClient implements ExternalClient {
 
   /** No load balancer. While deleting, target groups it leaves behind still have to go (they outlive it). */
   async #missing(mr: Managed, ctx: ConvergeContext): Promise<Observation> {
-    if (!mr.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+    if (!mr.metadata.deletionTimestamp) return { exists: false };
     const leftovers = (await readTargetGroups(this.#api, candidateNames(mr, ctx))).filter(owned(ctx.uid));
     this.#seen = { leftovers };
-    if (leftovers.length === 0) return { exists: false, upToDate: false };
+    if (leftovers.length === 0) return { exists: false };
     const names = leftovers.map((tg) => tg.name).sort().join(", ");
-    return { exists: true, upToDate: true, ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${names}` };
+    return { exists: true, diff: [], ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${names}` };
   }
 
   async create(mr: Managed): Promise<CreateResult> {

@@ -1,5 +1,5 @@
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { RegisteredKind } from "../../../core/controller.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { awsConnector } from "../session.ts";
 import { SdkElbApi } from "./api.ts";
 import { LoadBalancerClient } from "./client.ts";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ProviderError } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
 import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, readChain, topExists } from "../compute/chain.ts";
 import type { Observed, Part, PartState, Step } from "../compute/chain.ts";
@@ -205,8 +205,8 @@ function lateInit(params: CdnParameters, chain: readonly Observed[], view: Backe
 
 /** While the object is being deleted: it exists as long as a part it may delete does (or an operation of ours runs). */
 function deletingObservation(mr: Managed, chain: readonly Observed[], pending: PendingCheck, atProvider: CdnObservation): Observation<CdnObservation> {
-  if (!pending.running && !anyManagedExists(deletable(mr, chain))) return { exists: false, upToDate: false };
-  return { exists: true, upToDate: true, atProvider, ...chainReadiness(chain, pending.runningOps, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
+  if (!pending.running && !anyManagedExists(deletable(mr, chain))) return { exists: false };
+  return { exists: true, diff: [], atProvider, ...chainReadiness(chain, pending.runningOps, true), ...(pending.running ? { pendingOperation: pending.running } : {}) };
 }
 
 export interface CdnClientOptions {
@@ -246,7 +246,7 @@ export class CdnClient implements ExternalClient {
     const atProvider = atProviderOf(chain, running);
     if (mr.metadata.deletionTimestamp !== undefined) return deletingObservation(mr, chain, pending, atProvider);
     assertOwned(chain, mr, KIND);
-    if (!pending.running && !topExists(chain) && !wasComplete(mr)) return { exists: false, upToDate: false };
+    if (!pending.running && !topExists(chain) && !wasComplete(mr)) return { exists: false };
     const diff = chainDiff(chain);
     const lateInitialized = lateInit(params, chain, view);
     const readiness = chainReadiness(chain, running);
@@ -254,7 +254,6 @@ export class CdnClient implements ExternalClient {
     const ready = pending.running?.action === "update" ? "Unavailable" : readiness.ready;
     return {
       exists: true,
-      upToDate: diff.length === 0,
       diff,
       atProvider,
       ready,
@@ -283,9 +282,9 @@ export class CdnClient implements ExternalClient {
   }
 }
 
-function resultOf(step: Step | undefined, mr: Managed, action?: string): { pendingOperation?: PendingOperation } {
+function resultOf(step: Step | undefined, mr: Managed, action?: string): { pendingOperation?: OperationRef } {
   if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, action ?? step.action, mr.status?.pendingOperation) };
+  return { pendingOperation: pendingOperation(step.operations, action ?? step.action) };
 }
 
 /** The parts a delete may touch: those created for this CDN, or all of them when it adopted the chain by external name. */

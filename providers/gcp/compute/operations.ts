@@ -1,7 +1,6 @@
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
-import type { PendingOperation } from "../../../core/managed.ts";
-import type { Managed } from "../../../core/provider.ts";
+import type { Managed, OperationRef } from "../../../core/provider.ts";
 import { OperationStatus } from "./api.ts";
 import type { ComputeApi, ComputeOperation } from "./api.ts";
 
@@ -14,13 +13,12 @@ import type { ComputeApi, ComputeOperation } from "./api.ts";
 /** How long a failure that retrying may cure (throttling, server errors, in use...) is reported before the step is tried again. */
 export const RETRY_FAILED_AFTER_MS = 5_000;
 
-export function pendingOperation(names: readonly string[], action: string, previous?: PendingOperation): PendingOperation {
-  const id = names.join(" ");
-  return { id, action, startedAt: previous?.id === id ? previous.startedAt : new Date().toISOString() };
+export function pendingOperation(names: readonly string[], action: string): OperationRef {
+  return { id: names.join(" "), action };
 }
 
 /** The operation names a pendingOperation holds. */
-export function operationNames(pending: PendingOperation | undefined): string[] {
+export function operationNames(pending: OperationRef | undefined): string[] {
   return (pending?.id ?? "").split(" ").filter((n) => n !== "");
 }
 
@@ -93,25 +91,35 @@ export function specChangedSince(mr: Managed): boolean {
  * reconcile on the stale copy would start the same step again.
  */
 export class OperationLedger {
-  readonly #byUid = new Map<string, PendingOperation>();
+  readonly #byUid = new Map<string, OperationRef>();
   readonly #max: number;
 
   constructor(max = 4096) {
     this.#max = max;
   }
 
-  record(uid: string | undefined, pending: PendingOperation | undefined): void {
+  record(uid: string | undefined, pending: OperationRef | undefined): void {
     if (!uid || !pending) return;
     if (this.#byUid.size >= this.#max) this.#byUid.clear();
     this.#byUid.set(uid, pending);
   }
 
-  get(uid: string | undefined): PendingOperation | undefined {
+  get(uid: string | undefined): OperationRef | undefined {
     return uid ? this.#byUid.get(uid) : undefined;
   }
 
-  forget(uid: string | undefined, id: string): void {
+  /** The operation was seen finished. */
+  finished(uid: string | undefined, id: string): void {
     if (uid && this.#byUid.get(uid)?.id === id) this.#byUid.delete(uid);
+  }
+
+  /** The object is gone: nothing of it is kept. */
+  forget(uid: string): void {
+    this.#byUid.delete(uid);
+  }
+
+  get size(): number {
+    return this.#byUid.size;
   }
 }
 
@@ -120,7 +128,7 @@ export const sharedOperationLedger = new OperationLedger();
 
 export interface PendingCheck {
   /** The recorded operation, while any of its operations still runs. */
-  readonly running?: PendingOperation;
+  readonly running?: OperationRef;
   /** The operations still running (for messages). */
   readonly runningOps: readonly ComputeOperation[];
 }
@@ -146,7 +154,7 @@ function endedMsAgo(op: ComputeOperation, now: number): number {
  * forgotten count as finished.
  */
 /** The operation set to look at: the one this process started last, when the object handed in predates it. */
-function recordedOf(mr: Managed, ledger: OperationLedger | undefined): PendingOperation | undefined {
+function recordedOf(mr: Managed, ledger: OperationLedger | undefined): OperationRef | undefined {
   const remembered = ledger?.get(mr.metadata.uid);
   const inStatus = mr.status?.pendingOperation;
   return remembered && remembered.id !== inStatus?.id ? remembered : inStatus;
@@ -165,7 +173,7 @@ export async function checkPending(api: ComputeApi, project: string, mr: Managed
   const ops = (await Promise.all(names.map((n) => fetchOperation(api, project, n)))).filter((op) => op !== undefined);
   const runningOps = ops.filter((op) => statusName(op) !== "DONE");
   if (runningOps.length > 0) return { running: recorded, runningOps };
-  opts.ledger?.forget(mr.metadata.uid, recorded.id);
+  opts.ledger?.finished(mr.metadata.uid, recorded.id);
   const now = opts.now ?? Date.now();
   for (const op of ops) {
     const failed = operationError(op);

@@ -6,7 +6,7 @@ import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { gcpCall } from "../errors.ts";
 import { ownerLabels } from "../ownership.ts";
 import type { GcpSession } from "../session.ts";
@@ -142,9 +142,8 @@ export function operationError(op: Operation, action: string): ProviderError | u
 const STATE_NAMES = protos.google.cloud.sql.v1.DatabaseInstance.SqlInstanceState;
 const statusOf = (op: Operation): string | undefined => enumName(op.status, protos.google.cloud.sql.v1.Operation.SqlOperationStatus);
 
-function pending(op: Operation, action: string, previous?: PendingOperation): PendingOperation {
-  const id = op.name ?? "";
-  return { id, action, startedAt: previous?.id === id ? previous.startedAt : new Date().toISOString() };
+function pending(op: Operation, action: string): OperationRef {
+  return { id: op.name ?? "", action };
 }
 
 /** A state-derived stand-in for an operation whose name Terraplane never learned (started elsewhere). */
@@ -179,15 +178,13 @@ function checkImmutable(params: DatabaseParameters, observed: ReturnType<typeof 
 function inFlightObservation(params: DatabaseParameters, inst: Instance | undefined, op: PendingOperation): Observation<DatabaseObservation> {
   const view = IN_FLIGHT[op.action] ?? { ready: "Unavailable", message: `Cloud SQL is running an operation (${op.action})` };
   const diff = inst ? diffParameters(params, observedParameters(inst)) : [];
-  return { exists: true, upToDate: diff.length === 0, diff, ...(inst ? { atProvider: atProviderOf(inst) } : {}), ready: view.ready, message: view.message, pendingOperation: op };
+  return { exists: true, diff, ...(inst ? { atProvider: atProviderOf(inst) } : {}), ready: view.ready, message: view.message, pendingOperation: op };
 }
 
 /** An instance Cloud SQL itself reports busy (PENDING_CREATE, MAINTENANCE...) with no operation of ours recorded. */
-function statePending(mr: Mr, state: string | undefined, ready: string): PendingOperation {
-  const id = `${STATE_PREFIX}${state ?? ""}`;
+function statePending(state: string | undefined, ready: string): OperationRef {
   const action = ready === "Deleting" ? "delete" : ready === "Creating" ? "create" : "update";
-  const previous = mr.status?.pendingOperation;
-  return { id, action, startedAt: previous?.id === id ? previous.startedAt : new Date().toISOString() };
+  return { id: `${STATE_PREFIX}${state ?? ""}`, action };
 }
 
 export interface DatabaseClientOptions {
@@ -227,7 +224,7 @@ export class DatabaseClient implements ExternalClient {
     const op = await this.#inFlight(mr);
     const inst = await this.#o.api.get(this.#o.project, name);
     if (op) return inFlightObservation(params, inst, op);
-    if (!inst) return { exists: false, upToDate: false };
+    if (!inst) return { exists: false };
     this.#seen = inst;
     if (!ownedBy(mr, inst) && externalName(mr) === undefined) throw notOwned(name);
     const observed = observedParameters(inst);
@@ -237,10 +234,9 @@ export class DatabaseClient implements ExternalClient {
     const lateInitialized = lateInitialize(params, observed, this.#o.defaultRegion);
     const stateName = enumName(inst.state, STATE_NAMES);
     const state = readiness(stateName);
-    const busy = state.busy ? statePending(mr, stateName, state.ready) : undefined;
+    const busy = state.busy ? statePending(stateName, state.ready) : undefined;
     return {
       exists: true,
-      upToDate: diff.length === 0,
       diff,
       atProvider: atProviderOf(inst),
       connectionDetails: this.#details(params, inst, password.current),

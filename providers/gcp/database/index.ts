@@ -1,5 +1,5 @@
 import { readDatabaseSecrets } from "../../shared/database-passwords.ts";
-import type { RegisteredKind } from "../../../core/controller.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { ProviderError } from "../../../core/errors.ts";
 import type { ConnectContext, Connector, Managed } from "../../../core/provider.ts";
 import { gcpConnector } from "../session.ts";

@@ -160,18 +160,17 @@ export class LoadBalancerClient implements ExternalClient {
     if (!deleting) assertOwned(chain, mr, KIND);
     const atProvider = atProviderOf(chain, stale);
     const exists = deleting ? anyManagedExists([...this.#deletable(mr, chain), ...stale]) : topExists(chain);
-    if (!exists && !pending.running) return { exists: false, upToDate: false, atProvider };
+    if (!exists && !pending.running) return { exists: false };
     const diff = [...chainDiff(chain), ...staleDiff(stale)];
     const lateInitialized = lateInit(params, seen);
     if (pending.running) {
       const view = chainReadiness(chain, pending.runningOps, deleting);
       const ready: Readiness = deleting ? "Deleting" : pending.running.action === "update" ? "Unavailable" : "Creating";
-      return { exists: true, upToDate: diff.length === 0, diff, atProvider, ready, ...(view.message ? { message: view.message } : {}), pendingOperation: pending.running };
+      return { exists: true, diff, atProvider, ready, ...(view.message ? { message: view.message } : {}), pendingOperation: pending.running };
     }
     const view = chainReadiness(chain, [], deleting);
     return {
       exists: true,
-      upToDate: diff.length === 0,
       diff,
       atProvider,
       ...(Object.keys(lateInitialized).length > 0 ? { lateInitialized } : {}),
@@ -207,7 +206,7 @@ export class LoadBalancerClient implements ExternalClient {
 
 function resultOf(step: Step | undefined, mr: Mr): { pendingOperation?: ReturnType<typeof pendingOperation> } {
   if (!step || step.operations.length === 0) return {};
-  return { pendingOperation: pendingOperation(step.operations, step.action, mr.status?.pendingOperation) };
+  return { pendingOperation: pendingOperation(step.operations, step.action) };
 }
 
 function staleDiff(stale: readonly Observed[]): FieldDiff[] {

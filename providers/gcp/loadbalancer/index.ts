@@ -1,4 +1,4 @@
-import type { RegisteredKind } from "../../../core/controller.ts";
+import type { RegisteredKind } from "../../../core/provider.ts";
 import { sdkComputeApi } from "../compute/api.ts";
 import { gcpConnector } from "../session.ts";
 import { LoadBalancerClient } from "./client.ts";

@@ -1,13 +1,12 @@
-// What the Cloud SQL handlers share: the store, links, errors and operation plumbing.
+// What the Cloud SQL handlers share: the store, links, errors and replies.
 import type { JsonCodec } from "../codec.ts";
 import type { EmulatorConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { IpPool } from "../ids.ts";
 import type { JsonObject } from "../json.ts";
-import type { Operation, OperationEngine, OperationFailure } from "../operations.ts";
+import type { OperationEngine } from "../operations.ts";
 import type { Reply, RequestContext } from "../router.ts";
-import { renderSqlOperation } from "./operations.ts";
-import { instanceLink, SQL_PACKAGE } from "./links.ts";
+import { SQL_PACKAGE } from "./links.ts";
 import type { SqlStore } from "./store.ts";
 
 export interface SqlDeps {
@@ -35,32 +34,4 @@ export function param(ctx: RequestContext, name: string): string {
 /** A canonical message rendered the way the request asked (numeric enums or names). */
 export function encoded(deps: SqlDeps, ctx: RequestContext, type: string, body: JsonObject): Reply {
   return { status: 200, body: deps.codec.encode(`${SQL_PACKAGE}.${type}`, body, { intEnums: ctx.intEnums }) };
-}
-
-export interface SqlOperationRequest {
-  readonly project: string;
-  readonly instance: string;
-  readonly operationType: string;
-  readonly commit: () => OperationFailure | undefined;
-  readonly abort?: () => void;
-}
-
-/** Starts a Cloud SQL operation on an instance and answers with it, as every mutation does. */
-export function startOperation(deps: SqlDeps, ctx: RequestContext, req: SqlOperationRequest): Reply {
-  const op: Operation = deps.engine.start({
-    service: "sqladmin",
-    project: req.project,
-    operationType: req.operationType,
-    targetLink: instanceLink(req.project, req.instance),
-    targetId: req.instance,
-    delayMs: deps.config.delayMs(req.project),
-    commit: req.commit,
-    abort: req.abort,
-  });
-  return encoded(deps, ctx, "Operation", renderSqlOperation(op, deps.engine.status(op)));
-}
-
-/** 409 operationInProgress while another operation on the instance runs. */
-export function checkIdle(deps: SqlDeps, project: string, instance: string): void {
-  if (deps.engine.busy("sqladmin", instanceLink(project, instance))) throw operationInProgress();
 }

@@ -6,7 +6,8 @@ import { cloneJson, isJsonObject, mergeJson, objectAt, stringAt, textAt } from "
 import type { JsonObject } from "../json.ts";
 import { maxResultsParam, paginate } from "../pagination.ts";
 import type { Reply, RequestContext } from "../router.ts";
-import { checkIdle, encoded, instanceNotFound, param, startOperation } from "./common.ts";
+import { encoded, instanceNotFound, param } from "./common.ts";
+import { checkIdle, startOperation } from "./operations.ts";
 import type { SqlDeps } from "./common.ts";
 import {
   checkSettings,

@@ -1,11 +1,11 @@
 // Cloud SQL operations: `sql#operation` resources and the operations.get / operations.list calls.
 import { protoTimestamp } from "../ids.ts";
 import type { JsonObject } from "../json.ts";
-import type { Operation, OperationStatus } from "../operations.ts";
+import type { Operation, OperationFailure, OperationStatus } from "../operations.ts";
 import { compareKeys, maxResultsParam, paginate } from "../pagination.ts";
 import type { Reply, RequestContext } from "../router.ts";
 import { ApiError } from "../errors.ts";
-import { encoded, param } from "./common.ts";
+import { encoded, operationInProgress, param } from "./common.ts";
 import type { SqlDeps } from "./common.ts";
 import { instanceLink, operationLink } from "./links.ts";
 
@@ -61,4 +61,32 @@ export function listOperations(deps: SqlDeps, ctx: RequestContext): Reply {
   const body: JsonObject = { kind: "sql#operationsList", items: page.items.map((op) => renderSqlOperation(op, deps.engine.status(op))) };
   if (page.nextPageToken !== undefined) body.nextPageToken = page.nextPageToken;
   return encoded(deps, ctx, "OperationsListResponse", body);
+}
+
+export interface SqlOperationRequest {
+  readonly project: string;
+  readonly instance: string;
+  readonly operationType: string;
+  readonly commit: () => OperationFailure | undefined;
+  readonly abort?: () => void;
+}
+
+/** Starts a Cloud SQL operation on an instance and answers with it, as every mutation does. */
+export function startOperation(deps: SqlDeps, ctx: RequestContext, req: SqlOperationRequest): Reply {
+  const op: Operation = deps.engine.start({
+    service: "sqladmin",
+    project: req.project,
+    operationType: req.operationType,
+    targetLink: instanceLink(req.project, req.instance),
+    targetId: req.instance,
+    delayMs: deps.config.delayMs(req.project),
+    commit: req.commit,
+    abort: req.abort,
+  });
+  return encoded(deps, ctx, "Operation", renderSqlOperation(op, deps.engine.status(op)));
+}
+
+/** 409 operationInProgress while another operation on the instance runs. */
+export function checkIdle(deps: SqlDeps, project: string, instance: string): void {
+  if (deps.engine.busy("sqladmin", instanceLink(project, instance))) throw operationInProgress();
 }

@@ -16,7 +16,7 @@ function explanation(status: ManagedObject["status"], rootCause?: string): Expla
   };
 }
 
-const cond = (type: string, status: string, reason: string, message?: string): { type: string; status: string; reason: string; message?: string } => ({
+const cond = (type: string, status: "True" | "False" | "Unknown", reason: string, message?: string): { type: string; status: "True" | "False" | "Unknown"; reason: string; message?: string } => ({
   type,
   status,
   reason,

@@ -1,9 +1,10 @@
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
-import { isNotFound } from "../../core/kube/errors.ts";
-import { Annotations } from "../../core/managed.ts";
-import { age, cloudOf, conditionOf, managedKinds, ManagedObject } from "./discover.ts";
+import { isNotFound } from "../kube/errors.ts";
+import { Annotations } from "../managed.ts";
+import { conditionOf } from "../conditions.ts";
+import { age, cloudOf, managedKinds, ManagedObject, servedKindOf } from "./discover.ts";
 import type { ServedKind } from "./discover.ts";
 
 export interface SecretFact {
@@ -60,8 +61,8 @@ export async function explain(kc: KubeConfig, kind: ServedKind, namespace: strin
 
 /** The one sentence that answers "why isn't this Ready?", most fundamental cause first. */
 export function rootCause(obj: ManagedObject, pc: Explanation["providerConfig"]): string | undefined {
-  const ready = conditionOf(obj, "Ready");
-  const synced = conditionOf(obj, "Synced");
+  const ready = conditionOf(obj.status?.conditions, "Ready");
+  const synced = conditionOf(obj.status?.conditions, "Synced");
   if (obj.metadata.annotations?.[Annotations.paused] === "true") return `paused: remove the ${Annotations.paused} annotation to resume reconciling`;
   if (!pc.found) return `${pc.kind} "${pc.name}"${pc.namespace ? ` in namespace "${pc.namespace}"` : ""} does not exist: create it or fix spec.providerConfigRef`;
   const missing = pc.secrets.find((s) => !s.found);
@@ -106,7 +107,9 @@ async function providerConfigOf(kc: KubeConfig, group: string, namespace: string
   const ref = obj.spec?.providerConfigRef ?? { kind: "ClusterProviderConfig", name: "default" };
   const namespaced = ref.kind === "ProviderConfig";
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const where = { group, version: "v1alpha1", plural: `${ref.kind.toLowerCase()}s`, name: ref.name };
+  const served = await servedKindOf(kc, group, ref.kind);
+  if (!served) return { ...ref, ...(namespaced ? { namespace } : {}), found: false, secrets: [] };
+  const where = { group, version: served.version, plural: served.plural, name: ref.name };
   let pc: unknown;
   try {
     pc = namespaced ? await custom.getNamespacedCustomObject({ ...where, namespace }) : await custom.getClusterCustomObject(where);
@@ -142,7 +145,7 @@ async function secretFact(kc: KubeConfig, namespace: string, name: string): Prom
   }
 }
 
-type ConditionView = ReturnType<typeof conditionOf>;
+type ConditionView = NonNullable<NonNullable<ManagedObject["status"]>["conditions"]>[number] | undefined;
 
 /** The first line: why it is not Ready, or that it is — and whether it also matches the spec. */
 function headline(rootCause: string | undefined, ready: ConditionView, synced: ConditionView): string {
@@ -165,9 +168,9 @@ function driftOutcome(drift: { corrected?: boolean | undefined; resolvedAt?: str
 export function renderExplanation(e: Explanation): string {
   const o = e.object;
   const lines: string[] = [];
-  const ready = conditionOf(o, "Ready");
+  const ready = conditionOf(o.status?.conditions, "Ready");
   lines.push(`${e.kind.kind}/${o.metadata.name} in namespace ${o.metadata.namespace ?? ""} (${cloudOf(e.kind.group)}, age ${age(o.metadata.creationTimestamp)})`);
-  lines.push(headline(e.rootCause, ready, conditionOf(o, "Synced")));
+  lines.push(headline(e.rootCause, ready, conditionOf(o.status?.conditions, "Synced")));
   lines.push("", "Conditions:");
   for (const c of o.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(7)} ${c.status.padEnd(7)} ${(c.reason ?? "").padEnd(18)} ${c.message ?? ""}`.trimEnd());
   if ((o.status?.conditions ?? []).length === 0) lines.push("  (none)");

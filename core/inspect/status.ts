@@ -1,6 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { isNotFound } from "../../core/kube/errors.ts";
-import { age, cloudOf, conditionOf, listManaged, managedKinds } from "./discover.ts";
+import { isNotFound } from "../kube/errors.ts";
+import { conditionOf } from "../conditions.ts";
+import { age, cloudOf, listManaged, managedKinds } from "./discover.ts";
 import type { ManagedObject, ServedKind } from "./discover.ts";
 
 export interface StatusRow {
@@ -33,8 +34,8 @@ export async function statusRows(kc: KubeConfig, namespace?: string): Promise<St
 }
 
 export function rowOf(kind: ServedKind, obj: ManagedObject): StatusRow {
-  const ready = conditionOf(obj, "Ready");
-  const synced = conditionOf(obj, "Synced");
+  const ready = conditionOf(obj.status?.conditions, "Ready");
+  const synced = conditionOf(obj.status?.conditions, "Synced");
   let message = "";
   if (synced && synced.status !== "True") message = synced.message ?? synced.reason ?? "";
   else if (ready && ready.status !== "True") message = ready.message ?? ready.reason ?? "";

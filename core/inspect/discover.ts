@@ -1,6 +1,7 @@
 import { ApiextensionsV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { KubeConfig, V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { z } from "zod";
+import { Condition, DriftStatus, PendingOperation } from "../managed.ts";
 
 /** A managed kind as the cluster serves it (found by the `managed` category every Terraplane managed CRD carries). */
 export interface ServedKind {
@@ -16,6 +17,13 @@ export async function managedKinds(kc: KubeConfig): Promise<ServedKind[]> {
   return crds.items.filter((crd) => crd.spec.names.categories?.includes("managed")).map(servedKind).sort((a, b) => a.kind.localeCompare(b.kind) || a.group.localeCompare(b.group));
 }
 
+/** Any kind of a group as the cluster serves it (a ProviderConfig's version and plural are the API server's, not guessed). */
+export async function servedKindOf(kc: KubeConfig, group: string, kind: string): Promise<ServedKind | undefined> {
+  const crds = await kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+  const crd = crds.items.find((c) => c.spec.group === group && c.spec.names.kind === kind);
+  return crd ? servedKind(crd) : undefined;
+}
+
 function servedKind(crd: V1CustomResourceDefinition): ServedKind {
   const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name ?? "v1alpha1";
   const n = crd.spec.names;
@@ -23,7 +31,8 @@ function servedKind(crd: V1CustomResourceDefinition): ServedKind {
   return { group: crd.spec.group, version, kind: n.kind, plural: n.plural, names: [...names, ...names.map((s) => `${s}.${crd.spec.group}`)] };
 }
 
-const Condition = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), lastTransitionTime: z.string().optional() });
+// The shapes the controller writes (core/managed.ts), read leniently: a tool shows what is there.
+const ConditionView = Condition.partial().required({ type: true, status: true });
 export const ManagedObject = z.object({
   apiVersion: z.string(),
   kind: z.string(),
@@ -45,11 +54,11 @@ export const ManagedObject = z.object({
     .optional(),
   status: z
     .looseObject({
-      conditions: z.array(Condition).optional(),
+      conditions: z.array(ConditionView).optional(),
       observedGeneration: z.number().optional(),
       lastSyncTime: z.string().optional(),
-      drift: z.object({ fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })), detectedAt: z.string(), corrected: z.boolean().optional(), resolvedAt: z.string().optional() }).optional(),
-      pendingOperation: z.object({ id: z.string(), action: z.string(), startedAt: z.string() }).optional(),
+      drift: DriftStatus.optional(),
+      pendingOperation: PendingOperation.optional(),
     })
     .optional(),
 });
@@ -60,10 +69,6 @@ export async function listManaged(kc: KubeConfig, kind: ServedKind, namespace?: 
   const ref = { group: kind.group, version: kind.version, plural: kind.plural };
   const list: unknown = namespace ? await api.listNamespacedCustomObject({ ...ref, namespace }) : await api.listClusterCustomObject(ref);
   return z.object({ items: z.array(ManagedObject) }).parse(list).items;
-}
-
-export function conditionOf(obj: ManagedObject, type: string): z.infer<typeof Condition> | undefined {
-  return obj.status?.conditions?.find((c) => c.type === type);
 }
 
 /** "aws" for aws.terraplane.dev: the cloud a managed kind belongs to. */

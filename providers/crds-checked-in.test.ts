@@ -1,13 +1,14 @@
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { allCrds } from "../../providers/index.ts";
-import { repoRoot } from "../../sandbox/launcher/paths.ts";
-import { assertStructural } from "./structural.ts";
-import { checkCrdsFresh } from "./files.ts";
+import { checkCrdsFresh } from "../core/crd/files.ts";
+import { assertStructural } from "../core/crd/structural.ts";
+import { allCrds } from "./index.ts";
+
+const CRDS_DIR = fileURLToPath(new URL("../crds", import.meta.url));
 
 describe("checked-in CRDs", () => {
   it("match what the zod schemas generate (run `make crds` after changing a schema)", async () => {
-    expect(await checkCrdsFresh(join(repoRoot, "crds"), allCrds())).toEqual([]);
+    expect(await checkCrdsFresh(CRDS_DIR, allCrds())).toEqual([]);
   });
 
   it("are all structural", () => {
