@@ -14,6 +14,10 @@ export interface SupervisedInformerOptions {
   readonly log: Logger;
   /** Called for every change that matters to reconciliation; it must only enqueue, never reconcile. */
   readonly onChange: (obj: KubernetesObject, change: ChangeKind) => void;
+  /** Only objects with these labels (a label selector, e.g. `a=b,c`); all when undefined. */
+  readonly labelSelector?: string;
+  /** What, if changed, is forwarded as "changed" (default reconcileFingerprint: status writes are not). */
+  readonly fingerprint?: (obj: KubernetesObject) => string;
 }
 
 /**
@@ -39,14 +43,15 @@ export class SupervisedInformer {
       ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}`
       : `/apis/${group}/${version}/${plural}`;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const selector = options.labelSelector ? { labelSelector: options.labelSelector } : {};
       const result: unknown = options.namespace
-        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
-        : await custom.listClusterCustomObject({ group, version, plural });
+        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace, ...selector })
+        : await custom.listClusterCustomObject({ group, version, plural, ...selector });
       this.#synced = true;
       this.#backoff.forget("list");
       return asList(result);
     };
-    this.#informer = makeInformer(options.kc, path, list);
+    this.#informer = makeInformer(options.kc, path, list, options.labelSelector);
     this.#informer.on("add", (obj) => this.#changed(obj, "added"));
     this.#informer.on("update", (obj) => this.#changed(obj, "changed"));
     this.#informer.on("delete", (obj) => {
@@ -82,7 +87,7 @@ export class SupervisedInformer {
 
   #changed(obj: KubernetesObject, change: ChangeKind): void {
     const key = keyOf(obj);
-    const fingerprint = reconcileFingerprint(obj);
+    const fingerprint = (this.#o.fingerprint ?? reconcileFingerprint)(obj);
     if (change === "changed" && this.#fingerprints.get(key) === fingerprint) return;
     this.#fingerprints.set(key, fingerprint);
     this.#o.onChange(obj, change);
