@@ -1,5 +1,6 @@
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { Counter } from "prom-client";
 import type { ManagedKind } from "../../core/kind.ts";
 import { isConflict } from "../../core/kube/errors.ts";
 import { SupervisedInformer } from "../../core/kube/informer.ts";
@@ -61,7 +62,13 @@ export class CompositionController implements QueueController, Runtime {
     this.#o = options;
     this.#deps = deps;
     this.#queue = deps.queue;
-    this.client = new ComposeClient(options.kc);
+    const writes = new Counter({
+      name: "terraplane_composition_writes_total",
+      help: "Writes the composition controller made, by kind written and verb (apply, patch, status, delete).",
+      labelNames: ["kind", "verb"],
+      registers: [deps.metrics.registry],
+    });
+    this.client = new ComposeClient(options.kc, (kind, verb) => writes.inc({ kind, verb }));
     this.log = deps.log.child({ controller: "compositions" });
     this.kinds = options.kinds;
     this.pollIntervalMs = deps.pollIntervalMs;

@@ -63,7 +63,8 @@ export async function reconcileInstance(rt: Runtime, ref: InstanceRef): Promise<
   const failures = await applyRendered(rt, result.resources, byId);
   const recorded = recordedInventory(obj);
   const pruning = await prune(rt, recorded, inventoryOf(result.resources.map(entryOf)));
-  const resources = [...(Array.isArray(result.status.resources) ? result.status.resources : []), ...pruning.map((e) => ({ ...e, ready: "Unknown", synced: "Unknown", message: "no longer in the composition: being deleted" }))];
+  const rendered: unknown[] = Array.isArray(result.status.resources) ? result.status.resources : [];
+  const resources = [...rendered, ...pruning.map((e) => ({ ...e, ready: "Unknown", synced: "Unknown", message: "no longer in the composition: being deleted" }))];
   await writeStatus(rt, definition, obj, withApplyFailures(result.conditions, failures), { ...result.status, resources });
   await publishConnection(rt, instance, definition, result.connection.data);
   return { type: "requeue", afterMs: pruning.length > 0 ? DELETION_RECHECK_MS : rt.pollIntervalMs };

@@ -20,15 +20,20 @@ export interface ObjectRef {
   readonly namespace?: string;
 }
 
+/** Called after every successful write: the kind written and how (apply, patch, status, delete). */
+export type WriteHook = (kind: string, verb: "apply" | "patch" | "status" | "delete") => void;
+
 export class ComposeClient {
   readonly #kc: KubeConfig;
+  readonly #onWrite: WriteHook;
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
   readonly #crds: ApiextensionsV1Api;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, onWrite: WriteHook = () => undefined) {
     this.#kc = kc;
+    this.#onWrite = onWrite;
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -39,12 +44,14 @@ export class ComposeClient {
   async apply(manifest: Readonly<Record<string, unknown>>): Promise<void> {
     const body: KubernetesObject = { ...manifest };
     await this.#objects.patch(body, undefined, undefined, COMPOSE_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    this.#onWrite(String(manifest.kind), "apply");
   }
 
   /** Deletes an object; true when it was already gone. */
   async delete(ref: ObjectRef): Promise<boolean> {
     try {
       await this.#objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
+      this.#onWrite(ref.kind, "delete");
       return false;
     } catch (err) {
       if (isNotFound(err)) return true;
@@ -66,6 +73,7 @@ export class ComposeClient {
   async mergePatch(ref: ObjectRef, patch: Readonly<Record<string, unknown>>): Promise<void> {
     const metadata = { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), ...(isObject(patch.metadata) ? patch.metadata : {}) };
     await this.#objects.patch({ apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata }, undefined, undefined, COMPOSE_FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    this.#onWrite(ref.kind, "patch");
   }
 
   /** A JSON merge patch of the status subresource (`null` removes a field). */
@@ -74,6 +82,7 @@ export class ComposeClient {
     const options = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     if (ref.namespace) await this.#custom.patchNamespacedCustomObjectStatus({ ...common, namespace: ref.namespace }, options);
     else await this.#custom.patchClusterCustomObjectStatus(common, options);
+    this.#onWrite(type.kind, "status");
   }
 
   /** A Secret's data, decoded; undefined when it does not exist. */

@@ -1,6 +1,6 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { inject } from "vitest";
-import { crdFor, managedCrd, toYaml } from "../../core/crd/generate.ts";
+import { crdFor, managedCrd } from "../../core/crd/generate.ts";
 import { createLogger, nopLogger } from "../../core/log.ts";
 import { Manager } from "../../core/manager.ts";
 import type { RegisteredKind } from "../../core/provider.ts";
@@ -129,4 +129,4 @@ export function conditionOf(obj: Record<string, unknown> | undefined, type: stri
   return isRecord(found) ? found : undefined;
 }
 
-export { toYaml };
+
