@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 // The CLI as users run it: bin/terraplane as a child process.
 const run = promisify(execFile);
@@ -19,6 +19,9 @@ async function terraplane(...args: string[]): Promise<{ code: number; stdout: st
     return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
 }
+
+// Each test starts Node and loads every provider: allow more than the 5 s default on a busy machine.
+vi.setConfig({ testTimeout: 30_000 });
 
 describe("terraplane composition check", () => {
   it("accepts the catalog (exit 0)", async () => {
