@@ -121,12 +121,13 @@ export async function composeEnvironment(opts: { nsPrefix: string; pollIntervalM
 }
 
 /** One condition of an object read from the API. */
-export function conditionOf(obj: Record<string, unknown> | undefined, type: string): { status?: unknown; reason?: unknown; message?: unknown } | undefined {
+export function conditionOf(obj: Record<string, unknown> | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined {
   const status = obj?.status;
   if (!isRecord(status) || !Array.isArray(status.conditions)) return undefined;
   const list: unknown[] = status.conditions;
   const found = list.find((c) => isRecord(c) && c.type === type);
-  return isRecord(found) ? found : undefined;
+  if (!isRecord(found)) return undefined;
+  const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+  const [s, reason, message] = [text(found.status), text(found.reason), text(found.message)];
+  return { ...(s ? { status: s } : {}), ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
 }
-
-
