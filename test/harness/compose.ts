@@ -37,7 +37,7 @@ export interface ComposeEnvironment {
   readonly manager: Manager;
   /** The test's copy of the catalog composition for a cloud. */
   compositionName(cloud: "aws" | "gcp"): string;
-  /** Applies a WebStack selecting this environment's compositions. */
+  /** Applies a WebStack using this environment's composition for its cloud (compositionRef). */
   applyWebStack(name: string, spec: Record<string, unknown>): Promise<void>;
   getWebStack(name: string): Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
@@ -60,8 +60,9 @@ export function testComposition(cloud: "aws" | "gcp", ns: string, project: strin
   }
   if (cloud === "gcp" && isRecord(spec.environment)) spec.environment.project = project;
   edit(spec);
-  const labels = isRecord(source.metadata.labels) ? source.metadata.labels : {};
-  return { ...source, metadata: { name: `webstack-${cloud}-${ns}`, labels: { ...labels, [TEST_LABEL]: ns } }, spec };
+  // Without the catalog's cloud label: an instance selecting by cloud alone (the catalog's examples)
+  // must find only the catalog's composition, so test instances name theirs (compositionRef).
+  return { ...source, metadata: { name: `webstack-${cloud}-${ns}`, labels: { [TEST_LABEL]: ns } }, spec };
 }
 
 export async function composeEnvironment(opts: { nsPrefix: string; pollIntervalMs?: number; kinds?: readonly RegisteredKind[] }): Promise<ComposeEnvironment> {
@@ -97,7 +98,8 @@ export async function composeEnvironment(opts: { nsPrefix: string; pollIntervalM
     manager,
     compositionName: (cloud) => `webstack-${cloud}-${ns}`,
     async applyWebStack(name, spec) {
-      const body = { apiVersion: `${WEBSTACK.group}/${WEBSTACK.version}`, kind: "WebStack", metadata: { name, namespace: ns }, spec: { compositionSelector: { matchLabels: { [TEST_LABEL]: ns } }, ...spec } };
+      const cloud = spec.cloud === "gcp" ? "gcp" : "aws";
+      const body = { apiVersion: `${WEBSTACK.group}/${WEBSTACK.version}`, kind: "WebStack", metadata: { name, namespace: ns }, spec: { compositionRef: { name: `webstack-${cloud}-${ns}` }, ...spec } };
       await kubectlOk(["apply", "-f", "-"], JSON.stringify(body));
     },
     async getWebStack(name) {
