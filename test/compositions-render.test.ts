@@ -67,7 +67,10 @@ describe("terraplane render equals what the controller creates, for the catalog"
       const dir = mkdtempSync(join(tmpdir(), "tp-render-"));
       writeFileSync(join(dir, example), stringify(instance));
       const { stdout } = await run(join(repoRoot, "bin", "terraplane"), ["render", join(dir, example)], { cwd: repoRoot });
-      const docs: unknown[] = parseAllDocuments(stdout).map((d): unknown => d.toJS());
+      const docs = parseAllDocuments(stdout).map((d): unknown => {
+        const value: unknown = d.toJS();
+        return value;
+      });
       const rendered = docs.filter((d): d is Obj => isRecord(d) && typeof d.apiVersion === "string" && /\.terraplane\.dev\//.test(d.apiVersion) && d.kind !== "WebStack");
       expect(rendered.map((m) => m.kind)).toEqual(["Database", "LoadBalancer"]); // the CDN waits for the load balancer's status
       await kubectlOk(["apply", "-f", join(dir, example)]);
