@@ -225,7 +225,10 @@ describe("a composition edit rolls out under Automatic, not under Manual", () =>
     await sleep(3 * POLL_MS);
     const manualNow = await composed(env, "aws", "databases", `${manual}-db`);
     expect(manualNow?.spec).toEqual(manualDb?.spec);
-    expect(statusOf(await env.getWebStack(manual)).composition).toEqual(revision);
+    const held = await env.getWebStack(manual);
+    expect(statusOf(held).composition).toEqual(revision);
+    expect(conditionOf(held, "Synced")).toMatchObject({ status: "True", reason: "UpdateHeld" });
+    expect(conditionOf(held, "Synced")?.message).toMatch(new RegExp(`^compositionUpdatePolicy is Manual: staying on ${env.compositionName("aws")} revision \\w+; ${env.compositionName("aws")} revision \\w+ is available`));
     expect(requests(env.aws, "rds", "AddTagsToResource")).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { z } from "zod";
 import { breakingChanges } from "../compatibility.ts";
 import { abstractCrd, compileDefinition } from "../definition.ts";
@@ -28,36 +29,55 @@ export async function reconcileDefinition(rt: Runtime, name: string): Promise<Ou
     return { type: "done" };
   }
   const generation = obj.metadata?.generation;
-  const parsed = CompositeDefinition.safeParse(obj);
-  if (!parsed.success) return setEstablished(rt, name, obj, { status: "False", reason: "InvalidDefinition", message: z.prettifyError(parsed.error).replaceAll("\n", "; ") }, generation);
-  const result = compileDefinition(parsed.data);
-  if (!result.ok) return setEstablished(rt, name, obj, { status: "False", reason: "InvalidDefinition", message: result.problems.map(formatProblem).join("; ") }, generation);
-  const compiled = result.compiled;
-  const specJson = stable(parsed.data.spec);
-  const crd = await rt.client.readCrd(compiled.name);
-  const servedSpec = crd?.annotations[SERVED_DEFINITION];
-  if (servedSpec !== specJson) {
-    const previous = rt.served(name) ?? definitionFrom(name, servedSpec);
-    const allowed = obj.metadata?.annotations?.[ALLOW_BREAKING_CHANGES] === "true";
-    const changes = previous && !allowed ? breakingChanges(previous, compiled) : [];
-    if (changes.length > 0) {
-      if (previous && crd?.established) await rt.serve(previous);
-      const message = `refused: this change would break existing ${compiled.kind} instances: ${changes.map((c) => `${c.path}: ${c.message}`).join("; ")}. The served definition is unchanged; set the annotation ${ALLOW_BREAKING_CHANGES}: "true" to apply it anyway`;
-      return setEstablished(rt, name, obj, { status: crd?.established ? "True" : "False", reason: "BreakingChangeRefused", message }, generation);
-    }
-    await rt.client.applyCrd(abstractCrd(compiled), { [SERVED_DEFINITION]: specJson });
-  }
-  const established = crd?.established === true && servedSpec === specJson ? true : (await rt.client.readCrd(compiled.name))?.established === true;
-  if (!established) {
-    await setEstablished(rt, name, obj, { status: "False", reason: "Establishing", message: `waiting for the API server to establish CRD ${compiled.name}` }, generation);
+  const compiled = compile(obj);
+  if (!compiled.ok) return setEstablished(rt, name, obj, { status: "False", reason: "InvalidDefinition", message: compiled.message }, generation);
+  const refused = await applyCrd(rt, name, obj, compiled.compiled);
+  if (refused) return setEstablished(rt, name, obj, refused, generation);
+  if ((await rt.client.readCrd(compiled.compiled.name))?.established !== true) {
+    await setEstablished(rt, name, obj, { status: "False", reason: "Establishing", message: `waiting for the API server to establish CRD ${compiled.compiled.name}` }, generation);
     return { type: "requeue", afterMs: ESTABLISHING_RETRY_MS };
   }
+  await serve(rt, compiled.compiled);
+  return setEstablished(rt, name, obj, { status: "True", reason: "Served", message: `the API server serves ${compiled.compiled.kind} ${compiled.compiled.apiVersion}` }, generation);
+}
+
+function compile(obj: object): { ok: true; compiled: CompiledDefinition } | { ok: false; message: string } {
+  const parsed = CompositeDefinition.safeParse(obj);
+  if (!parsed.success) return { ok: false, message: z.prettifyError(parsed.error).replaceAll("\n", "; ") };
+  const result = compileDefinition(parsed.data);
+  return result.ok ? { ok: true, compiled: result.compiled } : { ok: false, message: result.problems.map(formatProblem).join("; ") };
+}
+
+/**
+ * Applies the abstract CRD when the definition differs from the one it serves, unless the change
+ * would break existing instances (and is not allowed): then the condition that says so.
+ */
+async function applyCrd(rt: Runtime, name: string, obj: KubernetesObject, compiled: CompiledDefinition): Promise<Omit<ConditionUpdate, "type"> | undefined> {
+  const specJson = stable(compiled.definition.spec);
+  const crd = await rt.client.readCrd(compiled.name);
+  const servedSpec = crd?.annotations[SERVED_DEFINITION];
+  if (servedSpec === specJson) return undefined;
+  const previous = rt.served(name) ?? definitionFrom(name, servedSpec);
+  const allowed = obj.metadata?.annotations?.[ALLOW_BREAKING_CHANGES] === "true";
+  const changes = previous && !allowed ? breakingChanges(previous, compiled) : [];
+  if (changes.length === 0) {
+    await rt.client.applyCrd(abstractCrd(compiled), { [SERVED_DEFINITION]: specJson });
+    return undefined;
+  }
+  if (previous && crd?.established) await rt.serve(previous);
+  const message =
+    `refused: this change would break existing ${compiled.kind} instances: ${changes.map((c) => `${c.path}: ${c.message}`).join("; ")}. ` +
+    `The served definition is unchanged; set the annotation ${ALLOW_BREAKING_CHANGES}: "true" to apply it anyway`;
+  return { status: crd?.established ? "True" : "False", reason: "BreakingChangeRefused", message };
+}
+
+/** Starts (or keeps) watching the kind's instances, and has its compositions and instances looked at again. */
+async function serve(rt: Runtime, compiled: CompiledDefinition): Promise<void> {
   await rt.serve(compiled);
   for (const c of rt.compositions()) {
     if (c.spec.compositeTypeRef.apiVersion === compiled.apiVersion && c.spec.compositeTypeRef.kind === compiled.kind) rt.enqueue({ type: "composition", name: c.metadata.name });
   }
-  for (const i of rt.instancesOf(name)) rt.enqueue({ type: "instance", definition: name, ...i });
-  return setEstablished(rt, name, obj, { status: "True", reason: "Served", message: `the API server serves ${compiled.kind} ${compiled.apiVersion}` }, generation);
+  for (const i of rt.instancesOf(compiled.name)) rt.enqueue({ type: "instance", definition: compiled.name, ...i });
 }
 
 /** The definition a served CRD was generated from, compiled (undefined when unknown or no longer valid). */

@@ -65,7 +65,9 @@ export async function reconcileInstance(rt: Runtime, ref: InstanceRef): Promise<
   const pruning = await prune(rt, recorded, inventoryOf(result.resources.map(entryOf)));
   const rendered: unknown[] = Array.isArray(result.status.resources) ? result.status.resources : [];
   const resources = [...rendered, ...pruning.map((e) => ({ ...e, ready: "Unknown", synced: "Unknown", message: "no longer in the composition: being deleted" }))];
-  await writeStatus(rt, definition, obj, withApplyFailures(result.conditions, failures), { ...result.status, resources });
+  const held = result.selection.held;
+  const heldNote = held ? `compositionUpdatePolicy is Manual: staying on ${result.selection.composition.metadata.name} revision ${result.selection.revision}; ${held.name} revision ${held.revision} is available: set spec.compositionRevision: ${held.revision} to move to it` : undefined;
+  await writeStatus(rt, definition, obj, withApplyFailures(withNote(result.conditions, heldNote), failures), { ...result.status, resources });
   await publishConnection(rt, instance, definition, result.connection.data);
   return { type: "requeue", afterMs: pruning.length > 0 ? DELETION_RECHECK_MS : rt.pollIntervalMs };
 }
@@ -161,6 +163,12 @@ export function contains(have: unknown, want: unknown): boolean {
   return sameJson(have, want);
 }
 
+/** A Synced=True condition carries the note (a held update) as its message. */
+function withNote(conditions: readonly RenderCondition[], note: string | undefined): RenderCondition[] {
+  if (!note) return [...conditions];
+  return conditions.map((c) => (c.type === "Synced" && c.status === "True" ? { ...c, reason: "UpdateHeld", message: note } : c));
+}
+
 function withApplyFailures(conditions: readonly RenderCondition[], failures: readonly ApplyFailure[]): ConditionUpdate[] {
   if (failures.length === 0) return [...conditions];
   const message = failures.map((f) => `${f.id} (${f.kind} ${f.name}): the API server refused it: ${f.message}`).join("; ");
@@ -226,28 +234,12 @@ async function deleteInstance(rt: Runtime, definition: CompiledDefinition, obj: 
   const finalizers = obj.metadata?.finalizers ?? [];
   if (!finalizers.includes(COMPOSITE_FINALIZER)) return { type: "done" };
   const orphan = instance.spec.deletionPolicy === "Orphan";
-  const entries = recordedInventory(obj);
-  for (const o of owned) {
-    const name = o.metadata?.name ?? "";
-    if (!entries.some((e) => e.kind === o.kind && e.name === name && e.apiVersion === o.apiVersion)) {
-      entries.push({ id: `${o.kind ?? ""}/${name}`, apiVersion: o.apiVersion ?? "", kind: o.kind ?? "", name, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), wave: 0 });
-    }
-  }
-  for (const wave of deletionWaves(entries)) {
-    const present: { entry: InventoryEntry; object: KubernetesObject }[] = [];
-    for (const entry of wave) {
-      const object = await rt.client.read(objectRef(entry));
-      if (object) present.push({ entry, object });
-    }
+  for (const wave of deletionWaves(deletionInventory(obj, owned))) {
+    const present = await deleteWave(rt, wave, orphan);
     if (present.length === 0) continue;
-    for (const { entry, object } of present) {
-      const raw: unknown = object;
-      const policy = isRecord(raw) && isRecord(raw.spec) ? raw.spec.deletionPolicy : undefined;
-      if (orphan && policy !== "Orphan") await rt.client.mergePatch(objectRef(entry), { spec: { deletionPolicy: "Orphan" } });
-      if (!object.metadata?.deletionTimestamp) await rt.client.delete(objectRef(entry));
-    }
-    const names = present.map(({ entry }) => `${entry.id} (${entry.kind} ${entry.name})`).join(", ");
-    await writeStatus(rt, definition, obj, [{ type: "Ready", status: "False", reason: "Deleting", message: `${orphan ? "orphaning" : "deleting"} ${names}; then the resources they depend on` }], {});
+    const names = present.map((e) => `${e.id} (${e.kind} ${e.name})`).join(", ");
+    const message = `${orphan ? "orphaning" : "deleting"} ${names}; then the resources they depend on`;
+    await writeStatus(rt, definition, obj, [{ type: "Ready", status: "False", reason: "Deleting", message }], {});
     return { type: "requeue", afterMs: DELETION_RECHECK_MS };
   }
   try {
@@ -257,4 +249,30 @@ async function deleteInstance(rt: Runtime, definition: CompiledDefinition, obj: 
     throw err;
   }
   return { type: "done" };
+}
+
+/** The recorded inventory, plus composed resources the informers see that it lacks (a status write lost). */
+function deletionInventory(obj: KubernetesObject, owned: readonly KubernetesObject[]): InventoryEntry[] {
+  const entries = recordedInventory(obj);
+  for (const o of owned) {
+    const name = o.metadata?.name ?? "";
+    const known = entries.some((e) => e.kind === o.kind && e.name === name && e.apiVersion === o.apiVersion);
+    if (!known) entries.push({ id: `${o.kind ?? ""}/${name}`, apiVersion: o.apiVersion ?? "", kind: o.kind ?? "", name, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), wave: 0 });
+  }
+  return entries;
+}
+
+/** Deletes the wave's resources that still exist (switched to Orphan first if asked); returns those. */
+async function deleteWave(rt: Runtime, wave: readonly InventoryEntry[], orphan: boolean): Promise<InventoryEntry[]> {
+  const present: InventoryEntry[] = [];
+  for (const entry of wave) {
+    const object = await rt.client.read(objectRef(entry));
+    if (!object) continue;
+    present.push(entry);
+    const raw: unknown = object;
+    const policy = isRecord(raw) && isRecord(raw.spec) ? raw.spec.deletionPolicy : undefined;
+    if (orphan && policy !== "Orphan") await rt.client.mergePatch(objectRef(entry), { spec: { deletionPolicy: "Orphan" } });
+    if (!object.metadata?.deletionTimestamp) await rt.client.delete(objectRef(entry));
+  }
+  return present;
 }
