@@ -7,6 +7,7 @@ import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { parseDuration } from "../core/policies.ts";
 import { managedKinds } from "../providers/index.ts";
+import { compositionControllerFactory } from "../compositions/controller/index.ts";
 
 interface RunOptions {
   kubeconfig?: string;
@@ -46,9 +47,11 @@ async function run(opts: RunOptions): Promise<number> {
   const concurrency = Number.parseInt(opts.concurrency, 10);
   if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
+  const kinds = managedKinds();
   const manager = new Manager({
     kc,
-    kinds: managedKinds(),
+    kinds,
+    controllers: [compositionControllerFactory({ kc, kinds: kinds.map((k) => k.managed) })],
     log,
     concurrency,
     pollIntervalMs,

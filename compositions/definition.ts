@@ -21,6 +21,10 @@ export const InstanceSpecFields = {
   compositionRevision: z.string().optional().describe("The composition revision in use (recorded by Terraplane); with compositionUpdatePolicy Manual it changes only when you change it."),
   compositionUpdatePolicy: UpdatePolicy.optional(),
   writeConnectionSecretToRef: SecretReference.optional(),
+  deletionPolicy: z
+    .enum(["Delete", "Orphan"])
+    .optional()
+    .describe("Delete (the default): deleting the instance deletes its composed resources and their cloud resources, dependents first. Orphan: the cloud resources stay."),
 };
 
 export const ComposedResourceStatus = z.object({

@@ -118,6 +118,9 @@ describe("kubectl apply -k deploy/", () => {
       "clusterrole.rbac.authorization.k8s.io/terraplane-view",
       "rolebinding.rbac.authorization.k8s.io/terraplane-leader-election",
       "clusterrolebinding.rbac.authorization.k8s.io/terraplane-controller",
+      "clusterrole.rbac.authorization.k8s.io/terraplane-composite-kinds",
+      "clusterrole.rbac.authorization.k8s.io/terraplane-composite-platform",
+      "clusterrolebinding.rbac.authorization.k8s.io/terraplane-composite-kinds",
       "service/terraplane-metrics",
       "deployment.apps/terraplane-controller",
     ]) {
@@ -154,9 +157,19 @@ describe("the terraplane ServiceAccount's RBAC", () => {
     "get its own Lease": { ask: `get leases.coordination.k8s.io:${LEASE} ${SYSTEM_NS}`, allowed: true },
     "update its own Lease": { ask: `update leases.coordination.k8s.io:${LEASE} ${SYSTEM_NS}`, allowed: true },
 
-    "create a Database": { ask: `create ${DATABASES} {ns}`, allowed: false },
-    "delete a Database": { ask: `delete ${DATABASES} {ns}`, allowed: false },
-    "delete a kind in gcp.terraplane.dev": { ask: "delete sqlinstances.gcp.terraplane.dev {ns}", allowed: false },
+    // Compositions create and delete the managed resources they compose.
+    "create a Database (composed)": { ask: `create ${DATABASES} {ns}`, allowed: true },
+    "delete a Database (composed)": { ask: `delete ${DATABASES} {ns}`, allowed: true },
+    "watch Compositions": { ask: "watch compositions.compose.terraplane.dev", allowed: true },
+    "patch a Composition's status (Accepted)": { ask: "patch compositions.compose.terraplane.dev/status", allowed: true },
+    "patch a CompositeDefinition's status": { ask: "patch compositedefinitions.compose.terraplane.dev/status", allowed: true },
+    "patch a Composition": { ask: "patch compositions.compose.terraplane.dev", allowed: false },
+    "create a Composition": { ask: "create compositions.compose.terraplane.dev", allowed: false },
+    "delete a CompositeDefinition": { ask: "delete compositedefinitions.compose.terraplane.dev", allowed: false },
+    "watch WebStacks (aggregated)": { ask: "watch webstacks.platform.terraplane.dev", allowed: true },
+    "patch a WebStack's status": { ask: "patch webstacks.platform.terraplane.dev/status {ns}", allowed: true },
+    "delete a WebStack": { ask: "delete webstacks.platform.terraplane.dev {ns}", allowed: false },
+    "create a WebStack": { ask: "create webstacks.platform.terraplane.dev {ns}", allowed: false },
     "list Secrets": { ask: "list secrets", allowed: false },
     "watch Secrets": { ask: "watch secrets {ns}", allowed: false },
     "update a Secret": { ask: "update secrets {ns}", allowed: false },
@@ -181,8 +194,10 @@ describe("the terraplane ServiceAccount's RBAC", () => {
     "get ConfigMaps": { ask: "get configmaps {ns}", allowed: false },
     "create a token for a ServiceAccount": { ask: `create serviceaccounts/token ${SYSTEM_NS}`, allowed: false },
     "impersonate a ServiceAccount": { ask: "impersonate serviceaccounts {ns}", allowed: false },
-    "create a CRD": { ask: "create customresourcedefinitions.apiextensions.k8s.io", allowed: false },
-    "patch a CRD": { ask: `patch customresourcedefinitions.apiextensions.k8s.io:${DATABASES}`, allowed: false },
+    // Abstract CRDs are server-side applied (create, then patch); never listed or deleted.
+    "create a CRD (abstract kind)": { ask: "create customresourcedefinitions.apiextensions.k8s.io", allowed: true },
+    "patch a CRD (abstract kind)": { ask: "patch customresourcedefinitions.apiextensions.k8s.io:webstacks.platform.terraplane.dev", allowed: true },
+    "list CRDs": { ask: "list customresourcedefinitions.apiextensions.k8s.io", allowed: false },
     "delete a CRD": { ask: `delete customresourcedefinitions.apiextensions.k8s.io:${DATABASES}`, allowed: false },
     "list Namespaces": { ask: "list namespaces", allowed: false },
     "get Nodes": { ask: "get nodes", allowed: false },
@@ -239,10 +254,10 @@ describe("the terraplane ServiceAccount's RBAC", () => {
     const leaseCreated = await as(["create", "-f", "-"], JSON.stringify(lease));
     expect(leaseCreated.code, leaseCreated.stderr).toBe(0);
 
-    // Refused: list Secrets, delete a Database, touch RBAC, run workloads, delete CRDs, Leases elsewhere.
+    // Refused: list Secrets, delete a ConfigMap, touch RBAC, run workloads, delete CRDs, Leases elsewhere.
     const refused: Record<string, readonly string[]> = {
       "list secrets": ["get", "secrets", "-n", env.ns],
-      "delete a Database": ["delete", DATABASES, "rbac-probe", "-n", env.ns, "--wait=false"],
+      "delete a ConfigMap": ["delete", "configmap", "kube-root-ca.crt", "-n", env.ns, "--wait=false"],
       "create a ClusterRoleBinding": ["create", "clusterrolebinding", "escalate", "--clusterrole=cluster-admin", `--serviceaccount=${SYSTEM_NS}:terraplane`],
       "create a Deployment": ["create", "deployment", "probe", "-n", SYSTEM_NS, "--image=busybox"],
       "create a Pod": ["run", "probe", "-n", env.ns, "--image=busybox", "--restart=Never"],

@@ -133,7 +133,7 @@ describe("terraplane sandbox demo (make sandbox), headless", () => {
     const firstManaged = files.findIndex((f) => !f.configOnly);
     expect(files.slice(0, firstManaged).map((f) => f.path.slice(repoRoot.length + 1))).toEqual(["examples/aws/providerconfig.yaml", "examples/gcp/providerconfig.yaml"]);
     expect(files.slice(firstManaged).every((f) => !f.configOnly)).toBe(true);
-    expect(refs.map((r) => `${cloudOf(r)}/${r.kind}`)).toEqual(expect.arrayContaining(["aws/Database", "aws/LoadBalancer", "aws/CDN", "gcp/Database"]));
+    expect(refs.map((r) => `${cloudOf(r)}/${r.kind}`)).toEqual(expect.arrayContaining(["aws/Database", "aws/LoadBalancer", "aws/CDN", "gcp/Database", "platform/WebStack"]));
   });
 
   it("brings everything up and gets every example Ready and Synced, with the live table and the usage", { timeout: 6 * MINUTES }, async () => {

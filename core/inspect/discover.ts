@@ -3,18 +3,21 @@ import type { KubeConfig, V1CustomResourceDefinition } from "@kubernetes/client-
 import { z } from "zod";
 import { Condition, DriftStatus, PendingOperation } from "../managed.ts";
 
-/** A managed kind as the cluster serves it (found by the `managed` category every Terraplane managed CRD carries). */
+/** A managed kind as the cluster serves it (found by the `managed` category every Terraplane managed CRD carries, or `composite` for the composition layer's abstract kinds). */
 export interface ServedKind {
   readonly group: string;
   readonly version: string;
   readonly kind: string;
   readonly plural: string;
   readonly names: readonly string[];
+  /** An abstract kind of the composition layer (a WebStack): its status lists the managed resources it composed. */
+  readonly composite?: boolean;
 }
 
 export async function managedKinds(kc: KubeConfig): Promise<ServedKind[]> {
   const crds = await kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
-  return crds.items.filter((crd) => crd.spec.names.categories?.includes("managed")).map(servedKind).sort((a, b) => a.kind.localeCompare(b.kind) || a.group.localeCompare(b.group));
+  const served = (crd: V1CustomResourceDefinition): boolean => ["managed", "composite"].some((c) => crd.spec.names.categories?.includes(c));
+  return crds.items.filter(served).map(servedKind).sort((a, b) => a.kind.localeCompare(b.kind) || a.group.localeCompare(b.group));
 }
 
 /** Any kind of a group as the cluster serves it (a ProviderConfig's version and plural are the API server's, not guessed). */
@@ -28,7 +31,8 @@ function servedKind(crd: V1CustomResourceDefinition): ServedKind {
   const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name ?? "v1alpha1";
   const n = crd.spec.names;
   const names = [n.kind, n.plural, n.singular ?? "", ...(n.shortNames ?? [])].filter(Boolean).map((s) => s.toLowerCase());
-  return { group: crd.spec.group, version, kind: n.kind, plural: n.plural, names: [...names, ...names.map((s) => `${s}.${crd.spec.group}`)] };
+  const composite = n.categories?.includes("composite") ?? false;
+  return { group: crd.spec.group, version, kind: n.kind, plural: n.plural, names: [...names, ...names.map((s) => `${s}.${crd.spec.group}`)], composite };
 }
 
 // The shapes the controller writes (core/managed.ts), read leniently: a tool shows what is there.

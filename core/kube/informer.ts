@@ -15,6 +15,10 @@ export interface SupervisedInformerOptions {
   readonly log: Logger;
   /** Called for every change that matters to reconciliation; it must only enqueue, never reconcile. */
   readonly onChange: (obj: KubernetesObject, change: ChangeKind) => void;
+  /** Only objects with these labels (a label selector, e.g. `a=b,c`); all when undefined. */
+  readonly labelSelector?: string;
+  /** What, if changed, is forwarded as "changed" (default reconcileFingerprint: status writes are not). */
+  readonly fingerprint?: (obj: KubernetesObject) => string;
 }
 
 /**
@@ -41,14 +45,15 @@ export class SupervisedInformer {
       ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}`
       : `/apis/${group}/${version}/${plural}`;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const selector = options.labelSelector ? { labelSelector: options.labelSelector } : {};
       const result: unknown = options.namespace
-        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
-        : await custom.listClusterCustomObject({ group, version, plural });
+        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace, ...selector })
+        : await custom.listClusterCustomObject({ group, version, plural, ...selector });
       this.#synced = true;
       this.#recovered();
       return asList(result);
     };
-    this.#informer = makeInformer(options.kc, path, list);
+    this.#informer = makeInformer(options.kc, path, list, options.labelSelector);
     // Informer errors are retried here; a 404 right after a CRD is Established, a 429 and the rest
     // each get one readable line per episode (WatchFailures), not client-node's raw text per retry.
     this.#informer.on("add", (obj) => this.#changed(obj, "added"));
@@ -88,7 +93,7 @@ export class SupervisedInformer {
   #changed(obj: KubernetesObject, change: ChangeKind): void {
     this.#recovered();
     const key = keyOf(obj);
-    const fingerprint = reconcileFingerprint(obj);
+    const fingerprint = (this.#o.fingerprint ?? reconcileFingerprint)(obj);
     if (change === "changed" && this.#fingerprints.get(key) === fingerprint) return;
     this.#fingerprints.set(key, fingerprint);
     this.#o.onChange(obj, change);

@@ -12,7 +12,7 @@ import { logTail, startController, stopLeftover } from "./controller.ts";
 import type { Controller } from "./controller.ts";
 import { exampleFiles } from "./examples.ts";
 import type { ExampleFile, ManagedRef } from "./examples.ts";
-import { installCrds, installRbac, serviceAccountKubeconfig } from "./install.ts";
+import { installCatalog, installCrds, installRbac, serviceAccountKubeconfig, waitForCatalogKinds } from "./install.ts";
 import { kubectl, requireKubectl } from "./kubectl.ts";
 import { usage } from "./usage.ts";
 import { explainStuck, renderRows, rowsOf, watchUntilReady } from "./watch.ts";
@@ -138,6 +138,7 @@ async function install(kc: KubeConfig, info: SandboxInfo, opts: DemoOptions, log
   if (leftover) log(`controller: stopped pid ${leftover}, left running by an earlier run`);
   log(`CRDs: ${await installCrds(kc)} applied and established`);
   log(`RBAC from deploy/controller (without its Deployment): ${(await installRbac(info.kubeconfig)).join(", ")}`);
+  log(`composition catalog: ${(await installCatalog(info.kubeconfig)).join(", ")}`);
   await serviceAccountKubeconfig(info.kubeconfig, paths.kubeconfig);
   log(`${shown(paths.kubeconfig)}: a kubeconfig with the terraplane ServiceAccount's token (not the admin credential)`);
   mkdirSync(join(stateDir(), "logs"), { recursive: true });
@@ -145,6 +146,7 @@ async function install(kc: KubeConfig, info: SandboxInfo, opts: DemoOptions, log
   const t0 = Date.now();
   const controller = await startController({ kubeconfig: paths.kubeconfig, sandbox: info, logFile: paths.controllerLog, pidFile: paths.pidFile, pollInterval: opts.pollInterval });
   log(`controller: terraplane run as the terraplane ServiceAccount, pid ${controller.pid}, ready in ${((Date.now() - t0) / 1000).toFixed(1)}s, log ${shown(controller.logFile)}`);
+  log(`abstract kinds served by the controller: ${(await waitForCatalogKinds(kc)).join(", ")}`);
   return controller;
 }
 

@@ -5,6 +5,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
 import { FIELD_MANAGER } from "../../core/kube/managed-client.ts";
 import { serverSideApply } from "../../core/kube/raw-apply.ts";
+import { catalogFiles } from "../../compositions/catalog/index.ts";
 import { allCrds } from "../../providers/index.ts";
 import { waitUntil } from "../launcher/health.ts";
 import { repoRoot } from "../launcher/paths.ts";
@@ -61,4 +62,32 @@ export async function serviceAccountKubeconfig(adminKubeconfig: string, file: st
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, stringify(config), { mode: 0o600 });
+}
+
+/** The composition catalog's files (compositions/catalog): CompositeDefinitions and Compositions. */
+export async function installCatalog(adminKubeconfig: string): Promise<string[]> {
+  const out = await kubectlOk(adminKubeconfig, ["apply", ...catalogFiles().flatMap((f) => ["-f", f])]);
+  return out.trim().split("\n");
+}
+
+const Definition = z.looseObject({ kind: z.literal("CompositeDefinition"), metadata: z.object({ name: z.string() }) });
+
+/** Waits until the controller serves every catalog definition's abstract kind (its CRD is Established), so instances can be applied. */
+export async function waitForCatalogKinds(kc: KubeConfig): Promise<string[]> {
+  const names = catalogFiles().flatMap((f) =>
+    parseAllDocuments(readFileSync(f, "utf8")).flatMap((d) => {
+      const parsed = Definition.safeParse(d.toJS());
+      return parsed.success ? [parsed.data.metadata.name] : [];
+    }),
+  );
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const established = async (name: string): Promise<boolean> => {
+    try {
+      return (await api.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
+    } catch {
+      return false;
+    }
+  };
+  for (const name of names) await waitUntil(() => established(name), { what: `CRD ${name} (made by the controller from its CompositeDefinition)`, timeoutMs: 60_000 });
+  return names;
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { listManaged, managedKinds } from "../../core/inspect/discover.ts";
@@ -25,17 +26,43 @@ export interface Observed {
 export async function rowsOf(kc: KubeConfig, refs: readonly ManagedRef[], since = 0): Promise<Observed[]> {
   const kinds = (await managedKinds(kc)).filter((k) => refs.some((r) => r.group === k.group && r.kind === k.kind));
   const namespaces = [...new Set(refs.map((r) => r.namespace))];
-  const lists = await Promise.all(kinds.flatMap((kind) => namespaces.map(async (ns) => (await listManaged(kc, kind, ns)).map((obj) => observed(kind, obj, since)))));
+  const lists = await Promise.all(
+    kinds.flatMap((kind) =>
+      namespaces.map(async (ns) => Promise.all((await listManaged(kc, kind, ns)).map(async (obj) => observed(kind, obj, kind.composite ? await composedSyncedAt(kc, obj) : obj.status?.lastSyncTime, since)))),
+    ),
+  );
   const all = lists.flat();
   return refs.map((ref) => all.find((o) => matches(ref, o.row)) ?? { row: missingRow(ref), fresh: false });
 }
 
-function observed(kind: ServedKind, obj: ManagedObject, since: number): Observed {
+function observed(kind: ServedKind, obj: ManagedObject, last: string | undefined, since: number): Observed {
   const row = rowOf(kind, obj);
-  const last = obj.status?.lastSyncTime;
   const fresh = last !== undefined && Date.parse(last) >= since;
   const stale = last !== undefined && !fresh && !row.message;
   return { row: stale ? { ...row, message: "(status from an earlier run: waiting for this controller's first sync)" } : row, fresh };
+}
+
+const ComposedEntry = z.object({ apiVersion: z.string(), kind: z.string(), name: z.string(), namespace: z.string().optional() });
+
+/**
+ * When a composite instance was last synced, as far as this controller is concerned: the oldest
+ * lastSyncTime of the managed resources it composed (status.resources), so an instance Ready from an
+ * earlier run is not taken as evidence until every one of its resources has been observed again.
+ */
+async function composedSyncedAt(kc: KubeConfig, obj: ManagedObject): Promise<string | undefined> {
+  const entries = z.array(ComposedEntry).safeParse(obj.status?.resources);
+  if (!entries.success || entries.data.length === 0) return undefined;
+  const kinds = await managedKinds(kc);
+  const times = await Promise.all(
+    entries.data.map(async (e) => {
+      const kind = kinds.find((k) => `${k.group}/${k.version}` === e.apiVersion && k.kind === e.kind);
+      if (!kind) return undefined;
+      const composed = (await listManaged(kc, kind, e.namespace ?? obj.metadata.namespace)).find((o) => o.metadata.name === e.name);
+      return composed?.status?.lastSyncTime;
+    }),
+  );
+  if (times.some((t) => t === undefined)) return undefined;
+  return times.filter((t): t is string => t !== undefined).sort()[0];
 }
 
 const missingRow = (ref: ManagedRef): StatusRow => ({ kind: ref.kind, namespace: ref.namespace, name: ref.name, cloud: cloudOf(ref), ready: "-", synced: "-", age: "-", message: "not found" });

@@ -89,7 +89,9 @@ export const TargetGroupSpec = z
       .array(Target)
       .max(100)
       .optional()
-      .meta({ "x-kubernetes-list-type": "set" })
+      // atomic, not set: a set's items must be scalars for server-side apply (compositions apply
+      // LoadBalancers); the provider still compares targets as a set.
+      .meta({ "x-kubernetes-list-type": "atomic" })
       .describe("The registered targets, as a set. Unset: Terraplane leaves registrations alone (e.g. to an Auto Scaling group); set (even empty): exactly these."),
   })
   .meta({ "x-kubernetes-validations": targetGroupRules });
