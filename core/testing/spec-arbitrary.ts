@@ -15,7 +15,7 @@ export type Expectation =
   | "refused"
   /** Refused by what only the API server checks: CEL rules, list-type uniqueness, maxProperties (zod carries it as metadata only). */
   | "refused-by-server"
-  /** Admitted with the offending part dropped (structural pruning of unknown fields). */
+  /** Admitted with the offending part dropped (structural pruning of unknown fields and nulls), unless what is left breaks a rule. */
   | "pruned"
   /** Up to a CEL rule the generator cannot read (e.g. on map keys): either answer may be right. */
   | "either";
@@ -40,6 +40,8 @@ export type MutationKind =
 
 /** One break applied to a plausible spec. */
 export interface Broken {
+  /** The plausible spec before the break (it may still break a cross-field CEL rule the generator cannot read). */
+  readonly base: Record<string, unknown>;
   readonly spec: Record<string, unknown>;
   readonly kind: MutationKind;
   /** Where the break is (for a dropped field: the field itself). */
@@ -146,8 +148,10 @@ const DROP = Symbol("drop");
 function breaksAt(site: Site): Break[] {
   const s = site.schema;
   const out: Break[] = [{ kind: "type-swap", expect: "refused", value: () => wrongType(s) }];
-  // The API server prunes a null it cannot store (before defaulting), so the field reads as absent.
-  if (!s.nullable) out.push({ kind: "null", expect: isRequired(site) ? "refused" : "pruned", value: () => fc.constant(null) });
+  // The API server prunes a null in an optional property (before defaulting), so the field reads as
+  // absent; a null list item or a required field it refuses.
+  const prunable = typeof site.path.at(-1) === "string" && !isRequired(site);
+  if (!s.nullable) out.push({ kind: "null", expect: prunable ? "pruned" : "refused", value: () => fc.constant(null) });
   if (s.enum) out.push({ kind: "not-in-enum", expect: "refused", value: () => fc.string({ minLength: 1, maxLength: 12 }).filter((v) => !(s.enum ?? []).includes(v)) });
   out.push(...numberBreaks(s), ...stringBreaks(s), ...collectionBreaks(s, site.value));
   if (site.present && isRequired(site)) out.push({ kind: "drop-required", expect: "refused", value: DROP });
@@ -234,20 +238,37 @@ const CONTRADICTIONS: readonly Record<string, unknown>[] = [
   { managementPolicies: ["Observe", "Create", "Update"], deletionPolicy: "Delete" },
 ];
 
+/** Policies the CEL rules in core/managed.ts admit, so a plausible spec breaks none of them. */
+const VALID_POLICIES: readonly Record<string, unknown>[] = [
+  {},
+  { managementPolicies: ["*"] },
+  { managementPolicies: ["*"], deletionPolicy: "Delete" },
+  { managementPolicies: ["Observe"] },
+  { managementPolicies: ["Observe"], deletionPolicy: "Orphan" },
+  { managementPolicies: ["Observe", "Create", "Update", "Delete", "LateInitialize"], deletionPolicy: "Delete" },
+  { managementPolicies: ["Observe", "Create", "Update"], deletionPolicy: "Orphan" },
+];
+
 /**
  * A plausible spec broken in exactly one way: a site in it (a present field, or an absent optional
  * one) and one of the breaks that fit there, or a contradiction between the common policies.
  */
 export function brokenSpec(specSchema: StructuralSchema): fc.Arbitrary<Broken> {
-  return valueOf(specSchema).map((v) => (isRecord(v) ? v : {})).chain((spec) => {
-    const sites = sitesOf(specSchema, spec, []).filter((s) => s.path.length > 0);
+  const plausible = fc.tuple(valueOf(specSchema), fc.constantFrom(...VALID_POLICIES)).map(([v, policies]) => {
+    const { managementPolicies: _m, deletionPolicy: _d, ...rest } = isRecord(v) ? v : {};
+    return { ...rest, ...policies };
+  });
+  return plausible.chain((base) => {
+    const sites = sitesOf(specSchema, base, []).filter((s) => s.path.length > 0);
     const options = sites.flatMap((site) => breaksAt(site).map((b) => ({ site, b })));
     const single = fc.constantFrom(...options).chain(({ site, b }) =>
       b.value === DROP
-        ? fc.constant<Broken>({ spec: withAt(spec, site.path, DROP), kind: b.kind, path: site.path, expect: b.expect })
-        : b.value().map((v): Broken => ({ spec: withAt(spec, site.path, v), kind: b.kind, path: site.path, expect: b.expect })),
+        ? fc.constant<Broken>({ base, spec: withAt(base, site.path, DROP), kind: b.kind, path: site.path, expect: b.expect })
+        : b.value().map((v): Broken => ({ base, spec: withAt(base, site.path, v), kind: b.kind, path: site.path, expect: b.expect })),
     );
-    const contradiction = fc.constantFrom(...CONTRADICTIONS).map((c): Broken => ({ spec: { ...spec, ...c }, kind: "contradictory-policies", path: ["managementPolicies"], expect: "refused-by-server" }));
+    const contradiction = fc
+      .constantFrom(...CONTRADICTIONS)
+      .map((c): Broken => ({ base, spec: { ...base, ...c }, kind: "contradictory-policies", path: ["managementPolicies"], expect: "refused-by-server" }));
     return fc.oneof({ arbitrary: single, weight: 9 }, { arbitrary: contradiction, weight: 1 });
   });
 }
