@@ -11,7 +11,7 @@ import { SupervisedInformer } from "./kube/informer.ts";
 import { KubeManagedWriter } from "./kube/managed-client.ts";
 import type { ManagedWriter } from "./kube/managed-client.ts";
 import type { Metrics } from "./metrics.ts";
-import { managedParser } from "./parse.ts";
+import { invalidSpecMessage, managedParser } from "./parse.ts";
 import type { ManagedParser } from "./parse.ts";
 import type { Managed, RegisteredKind } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
@@ -164,7 +164,7 @@ export class KindController<F = unknown, A = unknown> {
 
   /** A spec the kind's schema rejects: say so in Synced, never act on it. An edit brings it back. */
   async #invalid(raw: Managed, problems: string): Promise<Outcome> {
-    const message = `spec is invalid: ${problems}`;
+    const message = invalidSpecMessage(problems);
     const conditions = setConditions(raw.status?.conditions, [synced("ReconcileError", message)], raw.metadata.generation, new Date().toISOString());
     const current = raw.status?.conditions?.find((c) => c.type === "Synced");
     try {

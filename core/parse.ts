@@ -30,14 +30,33 @@ export function managedParser<F, A>(kind: ManagedKind<z.ZodType<F>, z.ZodType<A>
       const base = baseOf(obj);
       const parsedStatus = status.safeParse(obj.status ?? {});
       const statusValue: ManagedStatus<A> = parsedStatus.success ? parsedStatus.data : {};
-      const parsedSpec = spec.safeParse(obj.spec);
+      const parsedSpec = spec.safeParse(obj.spec, { error: requiredWhenMissing });
       if (!parsedSpec.success) {
         const managed: Managed = { ...base, spec: fallbackSpec(obj.spec), status: statusValue };
-        return { ok: false, problems: z.prettifyError(parsedSpec.error).replaceAll("\n", "; "), managed };
+        return { ok: false, problems: describeIssues(parsedSpec.error), managed };
       }
       return { ok: true, managed: { ...base, spec: parsedSpec.data, status: statusValue } };
     },
   };
+}
+
+/** The Synced=False message (and InvalidSpec event) for a spec the kind's schema rejects. */
+export function invalidSpecMessage(problems: string): string {
+  return `spec is invalid: ${problems}`;
+}
+
+/** A missing field reads "required", not zod's "expected string, received undefined". */
+function requiredWhenMissing(issue: { code?: string; input?: unknown }): string | undefined {
+  return issue.code === "invalid_type" && issue.input === undefined ? "required" : undefined;
+}
+
+/** One line per problem, each led by its field path as kubectl shows it: `spec.forProvider.listeners[0].port: Too big: …`. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${fieldPath(["spec", ...i.path])}: ${i.message}`).join("; ");
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
 function baseOf(obj: RawObject): Omit<Managed, "spec" | "status"> {
