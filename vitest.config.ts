@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["core/**/*.test.ts", "providers/**/*.test.ts", "sandbox/**/*.test.ts", "cli/**/*.test.ts", "compositions/**/*.test.ts"],
+          include: ["core/**/*.test.ts", "providers/**/*.test.ts", "sandbox/**/*.test.ts", "cli/**/*.test.ts", "compositions/**/*.test.ts", "migrate/**/*.test.ts"],
           environment: "node",
         },
       },

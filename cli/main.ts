@@ -11,6 +11,7 @@ const commands: Readonly<Record<string, () => Promise<Command>>> = {
   sandbox: async () => (await import("./sandbox.ts")).sandboxCommand(),
   composition: async () => (await import("./composition.ts")).compositionCommand(),
   render: async () => (await import("./composition.ts")).renderCommand(),
+  import: async () => (await import("./import.ts")).importCommand(),
 };
 
 const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();
