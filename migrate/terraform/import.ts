@@ -8,6 +8,7 @@ import type { Manifest, ManifestOptions, SecretToFill } from "./manifest.ts";
 import type { ImportContext, MappedResource, Mapper, Skip } from "./mapping.ts";
 import { uniqueNames } from "./names.ts";
 import { ReferenceIndex } from "./refs.ts";
+import { leakedPaths } from "./sensitive.ts";
 import { readState } from "./state.ts";
 import type { TfState } from "./state.ts";
 
@@ -89,6 +90,11 @@ export function importTerraform(text: string, source: string, opts: ManifestOpti
     if (!built.ok) {
       // Never emit what the API server would reject: report it instead.
       skipped.push({ address: m.primary.address, type: m.primary.type, reason: `the mapped ${m.kind.kind} does not validate (${built.problems})` });
+      continue;
+    }
+    const leaked = leakedPaths(state.instances.filter((i) => m.addresses.includes(i.address)), built.manifest);
+    if (leaked.length > 0) {
+      skipped.push({ address: m.primary.address, type: m.primary.type, reason: `the manifest would contain the sensitive value of ${leaked.join(", ")}; not emitted` });
       continue;
     }
     manifests.push(built.manifest);

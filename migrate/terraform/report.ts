@@ -4,7 +4,7 @@ import type { ImportReport } from "./import.ts";
 // what was skipped, which Secrets the user must fill in. It names attributes, never their values.
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${n} ${word}${n === 1 ? "" : word.endsWith("s") ? "es" : "s"}`;
 }
 
 function mappedLines(report: ImportReport): string[] {

@@ -228,7 +228,7 @@ function refuseFormat(doc: Record<string, unknown>, source: string): never {
   }
   const version = doc.version;
   if (typeof version === "number" && version !== 4) {
-    const hint = version < 4 ? " (written by Terraform 0.11 or older, or by terraformer); let Terraform 0.12 or newer rewrite it (e.g. \`terraform refresh\`) and import \`terraform state pull\`'s output" : "";
+    const hint = version < 4 ? " (written by Terraform 0.11 or older, or by terraformer); let Terraform 0.12 or newer rewrite it (e.g. `terraform refresh`) and import `terraform state pull`'s output" : "";
     throw new StateError("UnsupportedVersion", `${source}: state format version ${version} is not supported, only version 4${hint}`);
   }
   throw new StateError("NotAState", `${source}: not a Terraform state (no "version": 4 with "resources", nor \`terraform show -json\`'s "format_version" with "values")`);

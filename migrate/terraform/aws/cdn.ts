@@ -63,21 +63,23 @@ function pick<T extends string>(values: readonly T[], v: string | undefined): T 
   return values.find((x) => x === v);
 }
 
+function customOrigin(custom: Attrs): Origin["custom"] {
+  const policy = pick(["http-only", "match-viewer", "https-only"] as const, custom.str("origin_protocol_policy"));
+  if (!policy) return undefined;
+  const sslProtocols = custom.strings("origin_ssl_protocols").flatMap((p) => pick(SSL_PROTOCOLS, p) ?? []).sort();
+  return defined({ httpPort: custom.int("http_port"), httpsPort: custom.int("https_port"), originProtocolPolicy: policy, originSslProtocols: sslProtocols.length > 0 ? sslProtocols : undefined });
+}
+
 function origin(o: Attrs): Origin {
   const custom = o.block("custom_origin_config");
-  const s3 = o.block("s3_origin_config");
+  const oai = o.block("s3_origin_config")?.str("origin_access_identity");
   const path = o.str("origin_path");
-  const policy = pick(["http-only", "match-viewer", "https-only"] as const, custom?.str("origin_protocol_policy"));
-  const sslProtocols = (custom?.strings("origin_ssl_protocols") ?? []).flatMap((p) => pick(SSL_PROTOCOLS, p) ?? []).sort();
   return defined({
     id: o.str("origin_id") ?? "",
     domainName: o.str("domain_name") ?? "",
     originPath: path && /^\/.*[^/]$/.test(path) ? path : undefined,
-    custom:
-      custom && policy
-        ? defined({ httpPort: custom.int("http_port"), httpsPort: custom.int("https_port"), originProtocolPolicy: policy, originSslProtocols: sslProtocols.length > 0 ? sslProtocols : undefined })
-        : undefined,
-    s3: custom ? undefined : { ...(s3?.str("origin_access_identity") ? { originAccessIdentity: s3.str("origin_access_identity") } : {}) },
+    custom: custom ? customOrigin(custom) : undefined,
+    s3: custom ? undefined : { ...(oai ? { originAccessIdentity: oai } : {}) },
   });
 }
 
@@ -141,28 +143,40 @@ function lossesOf(inst: TfInstance, a: Attrs, f: Findings): void {
   f.dropNonDefault(inst, nested("default_cache_behavior.0", BEHAVIOR_LOSSES), NOT_EXPRESSIBLE);
 }
 
+/** Aliases need an ACM certificate in the kind (the CRD's rule): without one they are dropped. */
+function aliasesOf(inst: TfInstance, a: Attrs, cert: z.input<typeof ViewerCertificateSpec> | undefined, f: Findings): string[] | undefined {
+  const aliases = a.strings("aliases").map((s) => s.toLowerCase()).sort();
+  if (aliases.length === 0) return undefined;
+  if (cert?.acmCertificateArn !== undefined) return aliases;
+  f.drop(inst.address, "aliases", "aliases without an ACM certificate: the kind needs acmCertificateArn for them");
+  return undefined;
+}
+
+function commentOf(inst: TfInstance, a: Attrs, f: Findings): string | undefined {
+  const comment = a.str("comment");
+  if (comment === undefined || comment.length <= 128) return comment;
+  f.drop(inst.address, "comment", "longer than the kind's 128 characters");
+  return undefined;
+}
+
 function mapOne(inst: TfInstance): MappedResource {
   const a = new Attrs(inst.attributes);
   const f = new Findings();
   lossesOf(inst, a, f);
   const viewerCertificate = certificate(inst, a, f);
-  const aliases = a.strings("aliases").map((s) => s.toLowerCase()).sort();
-  const canAlias = viewerCertificate?.acmCertificateArn !== undefined;
-  if (aliases.length > 0 && !canAlias) f.drop(inst.address, "aliases", "aliases without an ACM certificate: the kind needs acmCertificateArn for them");
-  const comment = a.str("comment");
+  const comment = commentOf(inst, a, f);
   const params: Params = defined({
     region: (a.str("arn") ?? "").startsWith("arn:aws-cn:") ? "cn-northwest-1" : "us-east-1",
     origins: a.blocks("origin").map(origin),
     defaultCacheBehavior: behavior(inst, a.block("default_cache_behavior") ?? new Attrs({}), f),
-    aliases: aliases.length > 0 && canAlias ? aliases : undefined,
+    aliases: aliasesOf(inst, a, viewerCertificate, f),
     viewerCertificate,
     priceClass: pick(PRICE_CLASSES, a.str("price_class")),
     enabled: a.bool("enabled"),
-    comment: comment && comment.length <= 128 ? comment : undefined,
+    comment,
     logging: logging(a),
     tags: awsTags(inst, a, f, []),
   });
-  if (comment && params.comment === undefined) f.drop(inst.address, "comment", "longer than the kind's 128 characters");
   return { kind: cdnKind, primary: inst, addresses: [inst.address], externalName: a.str("id") ?? inst.name, forProvider: params, ...f };
 }
 

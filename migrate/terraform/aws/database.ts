@@ -75,7 +75,10 @@ function skipReason(a: Attrs): string | undefined {
 /** skipFinalSnapshot or finalSnapshotIdentifier, as the kind's rule wants exactly one. */
 function snapshotOnDelete(inst: TfInstance, a: Attrs, identifier: string, f: Findings): Pick<Params, "skipFinalSnapshot" | "finalSnapshotIdentifier"> {
   const finalId = a.str("final_snapshot_identifier");
-  if (a.bool("skip_final_snapshot") === true) return { skipFinalSnapshot: true };
+  if (a.bool("skip_final_snapshot") === true) {
+    f.note(`${inst.address}: skip_final_snapshot (a Terraform delete-time setting) is carried over as skipFinalSnapshot: true; with deletionPolicy Orphan nothing is deleted either way`);
+    return { skipFinalSnapshot: true };
+  }
   if (finalId) return { finalSnapshotIdentifier: finalId };
   const chosen = `${identifier}-final`.replace(/-{2,}/g, "-");
   f.note(`${inst.address}: no final_snapshot_identifier in the state; finalSnapshotIdentifier set to "${chosen}" (the kind needs one unless skipFinalSnapshot is true)`);
@@ -130,32 +133,42 @@ function password(inst: TfInstance, a: Attrs, f: Findings): void {
   if (attribute) f.secret({ address: inst.address, attribute, field: "masterPasswordSecretRef", key: "password" });
 }
 
+/** The database created with the instance: `db_name` (provider v4+) or `name` (v3 and older). */
+function dbNameOf(inst: TfInstance, a: Attrs, f: Findings): string | undefined {
+  const dbName = a.str("db_name") ?? a.str("name");
+  if (dbName === undefined || /^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(dbName)) return dbName;
+  f.drop(inst.address, "db_name", "it does not fit the kind's dbName pattern");
+  return undefined;
+}
+
+function otherLosses(inst: TfInstance, a: Attrs, f: Findings): void {
+  const defaults = expectedDefaults(a);
+  f.dropNonDefault(inst, LOSSES.map(([p, d]) => [p, p in defaults ? defaults[p] : d] as const), NOT_EXPRESSIBLE);
+  const optionGroup = a.str("option_group_name");
+  if (optionGroup && !optionGroup.startsWith("default:")) f.drop(inst.address, "option_group_name", NOT_EXPRESSIBLE);
+  if (a.str("availability_zone") && a.bool("multi_az") !== true) f.note(`${inst.address}: availability_zone ${a.str("availability_zone")} is where RDS placed the instance; the kind does not pin it`);
+}
+
 function mapOne(inst: TfInstance): MappedResource {
   const a = new Attrs(inst.attributes);
   const f = new Findings();
   // Provider v3 and older: id is the identifier; v5+: id is the DbiResourceId and the name is `identifier`.
   const identifier = a.str("identifier") ?? a.str("id") ?? inst.name;
   const engine = Engine.parse(a.str("engine"));
-  const dbName = a.str("db_name") ?? a.str("name");
   const params: Params = defined({
     region: awsRegionOf(a),
     engine,
     engineVersion: a.str("engine_version"),
     instanceClass: (a.str("instance_class") ?? "").toLowerCase(),
     masterUsername: a.str("username") ?? "",
-    dbName: dbName && /^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(dbName) ? dbName : undefined,
+    dbName: dbNameOf(inst, a, f),
     ...storage(a),
     ...network(a),
     ...maintenance(a),
     ...snapshotOnDelete(inst, a, identifier, f),
     tags: awsTags(inst, a, f, ["aws:"]),
   });
-  if (dbName && params.dbName === undefined) f.drop(inst.address, "db_name", `"${dbName}" does not fit the kind's dbName pattern`);
-  const defaults = expectedDefaults(a);
-  f.dropNonDefault(inst, LOSSES.map(([p, d]) => [p, p in defaults ? defaults[p] : d] as const), NOT_EXPRESSIBLE);
-  const optionGroup = a.str("option_group_name");
-  if (optionGroup && !optionGroup.startsWith("default:")) f.drop(inst.address, "option_group_name", NOT_EXPRESSIBLE);
-  if (a.str("availability_zone") && a.bool("multi_az") !== true) f.note(`${inst.address}: availability_zone ${a.str("availability_zone")} is where RDS placed the instance; the kind does not pin it`);
+  otherLosses(inst, a, f);
   password(inst, a, f);
   return { kind: databaseKind, primary: inst, addresses: [inst.address], externalName: identifier, forProvider: params, ...f };
 }

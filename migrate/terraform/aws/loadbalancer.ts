@@ -134,6 +134,10 @@ function lists(chain: Chain, f: Findings): Pick<Params, "targetGroups" | "listen
   }
   local.dropped.forEach((d) => f.drop(d.address, d.path, d.reason));
   local.notes.forEach((n) => f.note(n));
+  if (chain.targetGroups.length > 0) {
+    const named = chain.targetGroups.map((tg) => `${keys.get(arnOf(tg) ?? tg.address) ?? tg.name} = ${new Attrs(tg.attributes).str("name") ?? tg.name}`);
+    f.note(`${chain.lb.address}: target groups keep their Terraform names (${named.join(", ")}), not the <lb>-<key>-<hash> names Terraplane derives; until per-part external names exist, a plan will not find them`);
+  }
   return { ...(targetGroups.length > 0 ? { targetGroups } : {}), ...(listeners.length > 0 ? { listeners } : {}) };
 }
 

@@ -6,7 +6,7 @@ import { defined, Findings } from "../mapping.ts";
 import type { LossTable, MappedResource } from "../mapping.ts";
 import { computePath } from "../refs.ts";
 import type { TfInstance } from "../state.ts";
-import type { Chain } from "./chain.ts";
+import type { Chain, Frontend } from "./chain.ts";
 import { chainAddresses, TYPES } from "./chain.ts";
 import { frontendFields, partNamesNote } from "./frontend-parts.ts";
 
@@ -39,18 +39,20 @@ function origin(backend: TfInstance, healthCheck: TfInstance | undefined): z.inp
   if (backend.type === TYPES.backendBucket) return { bucketName: a.str("bucket_name") ?? "" };
   const hc = new Attrs(healthCheck?.attributes ?? {}).str("self_link");
   if (!hc) return "its backend service's health check is not in this state: the CDN kind needs one";
+  return { backendService: serviceOrigin(a, hc) };
+}
+
+function serviceOrigin(a: Attrs, hc: string): NonNullable<z.input<typeof Origin>["backendService"]> {
   const protocol = a.str("protocol");
   const portName = a.str("port_name");
   const timeout = a.int("timeout_sec");
-  return {
-    backendService: defined<NonNullable<z.input<typeof Origin>["backendService"]>>({
-      backends: a.blocks("backend").map((b) => defined({ group: computePath(b.str("group") ?? ""), capacityScaler: b.num("capacity_scaler") })),
-      healthCheck: computePath(hc),
-      protocol: protocol === "HTTP" || protocol === "HTTPS" || protocol === "HTTP2" ? protocol : undefined,
-      portName: portName && /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(portName) ? portName : undefined,
-      timeoutSec: timeout !== undefined && timeout >= 1 && timeout <= 86_400 ? timeout : undefined,
-    }),
-  };
+  return defined<NonNullable<z.input<typeof Origin>["backendService"]>>({
+    backends: a.blocks("backend").map((b) => defined({ group: computePath(b.str("group") ?? ""), capacityScaler: b.num("capacity_scaler") })),
+    healthCheck: computePath(hc),
+    protocol: protocol === "HTTP" || protocol === "HTTPS" || protocol === "HTTP2" ? protocol : undefined,
+    portName: portName && /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(portName) ? portName : undefined,
+    timeoutSec: timeout !== undefined && timeout >= 1 && timeout <= 86_400 ? timeout : undefined,
+  });
 }
 
 /** The cache settings, with the kind's per-mode rules applied. */
@@ -82,6 +84,15 @@ function cachePolicy(backend: TfInstance, f: Findings): Partial<Params> {
   });
 }
 
+/** The reserved address the CDN serves on; an IP no address in the state holds is dropped. */
+function addressName(primary: Frontend, f: Findings): string | undefined {
+  if (primary.address) return new Attrs(primary.address.attributes).str("name");
+  if (new Attrs(primary.rule.attributes).str("ip_address")) {
+    f.drop(primary.rule.address, "ip_address", "an IP address no google_compute_global_address in this state holds: the CDN kind would reserve its own");
+  }
+  return undefined;
+}
+
 /** The chain as a gcp CDN, or why it cannot be one. */
 export function mapCdn(chain: Chain): MappedResource | string {
   const [backend, ...more] = chain.backends;
@@ -93,10 +104,6 @@ export function mapCdn(chain: Chain): MappedResource | string {
   const front = frontendFields(chain, f, "CDN");
   const um = new Attrs(front.primary.urlMap.attributes);
   if (um.blocks("host_rule").length > 0 || um.blocks("path_matcher").length > 0) f.drop(front.primary.urlMap.address, "path_matcher", "host and path rules: the CDN kind routes everything to its origin");
-  const address = front.primary.address;
-  if (!address && new Attrs(front.primary.rule.attributes).str("ip_address")) {
-    f.drop(front.primary.rule.address, "ip_address", "an IP address no google_compute_global_address in this state holds: the CDN kind would reserve its own");
-  }
   const description = new Attrs(backend.attributes).str("description");
   const params: Params = defined({
     origin: source,
@@ -106,10 +113,10 @@ export function mapCdn(chain: Chain): MappedResource | string {
       protocol: front.protocol,
       sslCertificates: front.sslCertificates,
       port: front.port,
-      address: address ? (new Attrs(address.attributes).str("name") ?? undefined) : undefined,
+      address: addressName(front.primary, f),
     }),
   });
   f.note(partNamesNote(chain, front.primary.rule.address));
   const name = new Attrs(backend.attributes).str("name") ?? backend.name;
-  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain), externalName: name, forProvider: params, ...f };
+  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain, backend), externalName: name, forProvider: params, ...f };
 }

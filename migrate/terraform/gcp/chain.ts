@@ -103,14 +103,14 @@ export function chains(ctx: ImportContext): { chains: Chain[]; skipped: Skip[] }
   return { chains: out, skipped };
 }
 
-/** All addresses of a chain's parts. */
-export function chainAddresses(chain: Chain): string[] {
+/** All addresses of a chain's parts, `primary` (the object's namesake) first. */
+export function chainAddresses(chain: Chain, primary?: TfInstance): string[] {
   const parts = [
     ...chain.frontends.flatMap((f) => [f.rule, f.proxy, f.urlMap, ...(f.address ? [f.address] : [])]),
     ...chain.backends,
     ...chain.healthChecks,
   ];
-  return [...new Set(parts.map((p) => p.address))];
+  return [...new Set([...(primary ? [primary] : []), ...parts].map((p) => p.address))];
 }
 
 /** The frontend the kind keeps (HTTPS first, then the lowest port); the rest are a second frontend. */

@@ -49,7 +49,15 @@ function pick<T>(schema: z.ZodType<T>, v: unknown): T | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-function backups(s: Attrs): z.input<typeof BackupConfiguration> | undefined {
+/**
+ * A flag of another engine (PITR is PostgreSQL's, binary logs MySQL's): Terraform records false
+ * where Cloud SQL says nothing, so only true is carried over.
+ */
+function otherEngines(value: boolean | undefined, relevant: boolean): boolean | undefined {
+  return relevant || value === true ? value : undefined;
+}
+
+function backups(s: Attrs, databaseVersion: string): z.input<typeof BackupConfiguration> | undefined {
   const b = s.block("backup_configuration");
   if (!b) return undefined;
   const retention = b.block("backup_retention_settings");
@@ -58,8 +66,8 @@ function backups(s: Attrs): z.input<typeof BackupConfiguration> | undefined {
   return defined({
     enabled: b.bool("enabled"),
     startTime: start && /^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(start) ? start : undefined,
-    pointInTimeRecoveryEnabled: b.bool("point_in_time_recovery_enabled"),
-    binaryLogEnabled: b.bool("binary_log_enabled"),
+    pointInTimeRecoveryEnabled: otherEngines(b.bool("point_in_time_recovery_enabled"), !databaseVersion.startsWith("MYSQL_")),
+    binaryLogEnabled: otherEngines(b.bool("binary_log_enabled"), databaseVersion.startsWith("MYSQL_")),
     transactionLogRetentionDays: logDays !== undefined && logDays >= 1 && logDays <= 35 ? logDays : undefined,
     retainedBackups: retention?.str("retention_unit") === "COUNT" ? retention.int("retained_backups") : undefined,
   });
@@ -89,7 +97,7 @@ function labels(inst: TfInstance, s: Attrs, f: Findings): Record<string, string>
   return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
-function settingsParams(inst: TfInstance, s: Attrs, f: Findings): Omit<Params, "databaseVersion" | "region" | "adminPasswordSecretRef"> {
+function settingsParams(inst: TfInstance, s: Attrs, f: Findings, databaseVersion: string): Omit<Params, "databaseVersion" | "region" | "adminPasswordSecretRef"> {
   const window = s.block("maintenance_window");
   const flags = s.blocks("database_flags").flatMap((fl) => (fl.str("name") ? [{ name: fl.str("name") ?? "", value: fl.str("value") ?? "" }] : []));
   const size = s.int("disk_size");
@@ -100,7 +108,7 @@ function settingsParams(inst: TfInstance, s: Attrs, f: Findings): Omit<Params, "
     diskType: pick(DiskType, s.str("disk_type")),
     diskAutoresize: s.bool("disk_autoresize"),
     availabilityType: pick(AvailabilityType, s.str("availability_type")),
-    backupConfiguration: backups(s),
+    backupConfiguration: backups(s, databaseVersion),
     ipConfiguration: ipConfiguration(inst, s, f),
     databaseFlags: flags.length > 0 ? flags : undefined,
     maintenanceWindow: window && window.int("day") !== undefined && window.int("hour") !== undefined ? { day: window.int("day") ?? 0, hour: window.int("hour") ?? 0 } : undefined,
@@ -126,7 +134,7 @@ function mapOne(inst: TfInstance): MappedResource {
     f.note(`${inst.address}: deletion_protection = ${String(a.bool("deletion_protection"))} is Terraform's own guard, not a Cloud SQL setting; not carried over (the Cloud SQL one is settings.deletion_protection_enabled)`);
   }
   if (a.get("root_password") !== null && a.get("root_password") !== undefined) f.secret({ address: inst.address, attribute: "root_password", field: "adminPasswordSecretRef", key: "password" });
-  const params: Params = defined({ region: a.str("region"), databaseVersion: a.str("database_version") ?? "", ...settingsParams(inst, s, f) });
+  const params: Params = defined({ region: a.str("region"), databaseVersion: a.str("database_version") ?? "", ...settingsParams(inst, s, f, a.str("database_version") ?? "") });
   return { kind: databaseKind, primary: inst, addresses: [inst.address], externalName: a.str("name") ?? inst.name, forProvider: params, ...f };
 }
 

@@ -1,12 +1,12 @@
 import type { z } from "zod";
 import { loadBalancerKind } from "../../../providers/gcp/loadbalancer/schema.ts";
-import type { Backend, BackendServiceSpec, HealthCheckSpec, LoadBalancerParameters, UrlMapSpec } from "../../../providers/gcp/loadbalancer/schema.ts";
+import type { Backend, BackendServiceSpec, FrontendSpec, HealthCheckSpec, LoadBalancerParameters, UrlMapSpec } from "../../../providers/gcp/loadbalancer/schema.ts";
 import { Attrs } from "../attrs.ts";
 import { defined, Findings } from "../mapping.ts";
 import type { LossTable, MappedResource } from "../mapping.ts";
 import { keyName } from "../names.ts";
 import type { TfInstance } from "../state.ts";
-import type { Chain } from "./chain.ts";
+import type { Chain, Frontend } from "./chain.ts";
 import { chainAddresses } from "./chain.ts";
 import { frontendFields, partNamesNote } from "./frontend-parts.ts";
 
@@ -77,7 +77,8 @@ function backend(b: Attrs): z.input<typeof Backend> {
     balancingMode: mode === "UTILIZATION" || mode === "RATE" || mode === "CONNECTION" ? mode : undefined,
     capacityScaler: b.num("capacity_scaler"),
     maxUtilization: mode === "UTILIZATION" ? b.num("max_utilization") : undefined,
-    maxRatePerInstance: b.num("max_rate_per_instance"),
+    // Newer providers record 0 for "not set"; only RATE mode uses it.
+    maxRatePerInstance: mode === "RATE" || (b.num("max_rate_per_instance") ?? 0) > 0 ? b.num("max_rate_per_instance") : undefined,
   });
 }
 
@@ -150,6 +151,17 @@ function scheme(chain: Chain, primary: TfInstance): "EXTERNAL" | "EXTERNAL_MANAG
   return value === "EXTERNAL" || value === "EXTERNAL_MANAGED" ? value : undefined;
 }
 
+/** The address: an address reserved in the state is used as Existing; a bare IP is dropped (Ephemeral). */
+function addressOf(primary: Frontend, f: Findings): NonNullable<z.input<typeof FrontendSpec>["address"]> {
+  if (primary.address) {
+    const a = new Attrs(primary.address.attributes);
+    return { mode: "Existing", name: a.str("self_link") ?? a.str("name") ?? "" };
+  }
+  const rule = new Attrs(primary.rule.attributes);
+  if (rule.str("ip_address")) f.drop(primary.rule.address, "ip_address", "an IP address no google_compute_global_address in this state holds: the manifest says Ephemeral");
+  return defined({ mode: "Ephemeral" as const, ipVersion: rule.str("ip_version") === "IPV6" ? ("IPV6" as const) : undefined });
+}
+
 /** The chain as a gcp LoadBalancer, or why it cannot be one. */
 export function mapLoadBalancer(chain: Chain): MappedResource | string {
   const f = new Findings();
@@ -164,10 +176,6 @@ export function mapLoadBalancer(chain: Chain): MappedResource | string {
   if (lbScheme === "EXTERNAL") f.note(`${front.primary.rule.address}: loadBalancingScheme EXTERNAL (the classic load balancer, as Terraform made it) is set explicitly; Terraplane's default is EXTERNAL_MANAGED`);
   const keys = serviceKeys(chain.backends);
   const backendServices = chain.backends.map((bs) => service(bs, keyOf(keys, new Attrs(bs.attributes).str("self_link")) ?? bs.name, f));
-  const rule = new Attrs(front.primary.rule.attributes);
-  const address = front.primary.address;
-  if (!address && rule.str("ip_address")) f.drop(front.primary.rule.address, "ip_address", "an IP address no google_compute_global_address in this state holds: the manifest says Ephemeral");
-  const ipVersion: "IPV6" | undefined = rule.str("ip_version") === "IPV6" ? "IPV6" : undefined;
   const params: Params = defined({
     loadBalancingScheme: lbScheme,
     healthCheck: check,
@@ -177,10 +185,10 @@ export function mapLoadBalancer(chain: Chain): MappedResource | string {
       protocol: front.protocol,
       sslCertificates: front.sslCertificates,
       port: front.port,
-      address: address ? { mode: "Existing" as const, name: new Attrs(address.attributes).str("self_link") ?? new Attrs(address.attributes).str("name") ?? "" } : defined({ mode: "Ephemeral" as const, ipVersion }),
+      address: addressOf(front.primary, f),
     }),
   });
   const name = new Attrs(front.primary.rule.attributes).str("name") ?? front.primary.rule.name;
   f.note(partNamesNote(chain, front.primary.rule.address));
-  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain), externalName: name, forProvider: params, ...f };
+  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain, front.primary.rule), externalName: name, forProvider: params, ...f };
 }
