@@ -2,7 +2,6 @@ import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { z } from "zod";
 import { describeError } from "../core/errors.ts";
-import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import type { ManagementPolicy } from "../core/managed.ts";
 import { renderPlanText } from "../core/plan-render.ts";
 import { ImportAnnotations } from "../migrate/terraform/manifest.ts";
@@ -57,8 +56,7 @@ export function adoptCommand(): Command {
     .option("--allow-delete", "also let Terraplane delete the cloud resource when the object is deleted (deletionPolicy Delete)");
   return withSelectionOptions(cmd).action(async (args: string[], opts: AdoptOptions) => {
     if (args.length === 0 && !opts.selector) throw new Error("name what to adopt: <kind>/<name> or -l <selector>");
-    const kc = loadKubeConfig(opts);
-    const { targets, contexts } = await collectTargets(kc, args, { ...opts, file: [] });
+    const { kc, targets, contexts } = await collectTargets(args, { ...opts, file: [] });
     const planner = plannerFor(kc, contexts, opts);
     const objects = KubernetesObjectApi.makeApiClient(kc);
     const want = widened(opts.allowDelete ?? false);

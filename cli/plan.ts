@@ -114,22 +114,33 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-export async function collectTargets(kc: KubeConfig, args: readonly string[], opts: PlanOptions): Promise<{ targets: Target[]; skipped: readonly string[]; contexts: PlanConnectContexts }> {
+export interface Collected {
+  readonly kc: KubeConfig;
+  readonly targets: Target[];
+  readonly skipped: readonly string[];
+  readonly contexts: PlanConnectContexts;
+}
+
+/** The objects to plan; manifests are read before the kubeconfig, so a broken file is reported even without a cluster. */
+export async function collectTargets(args: readonly string[], opts: PlanOptions): Promise<Collected> {
   const kinds = managedKinds();
-  const ns = currentNamespace(kc, opts.namespace);
   if (opts.file?.length) {
     if (args.length > 0 || opts.selector || opts.allNamespaces) throw new Error("-f plans the manifests in files; give either -f or <kind>/<name> | -l | -A, not both");
     const loaded = await loadManifests(opts.file, kinds);
+    const kc = loadKubeConfig(opts);
+    const ns = currentNamespace(kc, opts.namespace);
     const targets = loaded.managed.map((m) => ({
       kind: m.kind,
       raw: { ...m.raw, metadata: { ...m.raw.metadata, namespace: m.raw.metadata?.namespace ?? ns } },
       origin: m.file,
       inCluster: false,
     }));
-    return { targets, skipped: loaded.skipped, contexts: new PlanConnectContexts(kc, loaded.context, ns) };
+    return { kc, targets, skipped: loaded.skipped, contexts: new PlanConnectContexts(kc, loaded.context, ns) };
   }
+  const kc = loadKubeConfig(opts);
+  const ns = currentNamespace(kc, opts.namespace);
   const objects = await clusterObjects(kc, kinds, args, { namespace: opts.allNamespaces ? undefined : ns, selector: opts.selector });
-  return { targets: objects.map((o) => ({ ...o, origin: "cluster", inCluster: true })), skipped: [], contexts: new PlanConnectContexts(kc, [], ns) };
+  return { kc, targets: objects.map((o) => ({ ...o, origin: "cluster", inCluster: true })), skipped: [], contexts: new PlanConnectContexts(kc, [], ns) };
 }
 
 export function plannerFor(kc: KubeConfig, contexts: PlanConnectContexts, opts: PlanOptions): Planner {
@@ -139,8 +150,7 @@ export function plannerFor(kc: KubeConfig, contexts: PlanConnectContexts, opts: 
 }
 
 export async function planAll(args: readonly string[], opts: PlanOptions): Promise<{ resources: PlannedResource[]; skipped: readonly string[] }> {
-  const kc = loadKubeConfig(opts);
-  const { targets, skipped, contexts } = await collectTargets(kc, args, opts);
+  const { kc, targets, skipped, contexts } = await collectTargets(args, opts);
   const planner = plannerFor(kc, contexts, opts);
   return { resources: await mapLimited(targets, 8, (t) => planTarget(planner, t)), skipped };
 }
