@@ -110,7 +110,7 @@ function report(verdicts: readonly Verdict[]): void {
   if (verdicts.length === 0) console.error("No managed resources matched.");
   for (const v of verdicts) {
     console.log(v.line);
-    if (!v.adopted && v.detail) process.stdout.write(v.detail.replace(/^/gm, "    "));
+    if (!v.adopted && v.detail) process.stdout.write(v.detail.replace(/^(?=.)/gm, "    "));
   }
   const addresses = verdicts.flatMap((v) => (v.adopted ? v.addresses : []));
   if (addresses.length === 0) return;
