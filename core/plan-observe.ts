@@ -35,7 +35,7 @@ export type Staleness = { readonly fresh: false; readonly why: string };
  * generation, Synced=True for it) and no older than `maxAgeMs`: then `status.diff` is what the
  * controller found different, and the decision is the same one it makes.
  */
-export function planFromStatus<F, A>(kind: RegisteredKind<F, A>, mr: Managed<F, A>, maxAgeMs: number, now: Date = new Date()): SourcedPlan | Staleness {
+export function planFromStatus<F, A>(kind: Pick<RegisteredKind<F, A>, "externalName">, mr: Managed<F, A>, maxAgeMs: number, now: Date = new Date()): SourcedPlan | Staleness {
   const status = mr.status ?? {};
   const early = planWithoutObserving(mr);
   if (early) return { plan: early, source: "controller", observedAt: status.lastSyncTime ?? now.toISOString() };
