@@ -12,6 +12,8 @@ const commands: Readonly<Record<string, () => Promise<Command>>> = {
   composition: async () => (await import("./composition.ts")).compositionCommand(),
   render: async () => (await import("./composition.ts")).renderCommand(),
   import: async () => (await import("./import.ts")).importCommand(),
+  plan: async () => (await import("./plan.ts")).planCommand(),
+  adopt: async () => (await import("./adopt.ts")).adoptCommand(),
 };
 
 const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();

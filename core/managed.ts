@@ -109,5 +109,9 @@ export const commonStatusShape = {
   observedGeneration: z.number().int().optional(),
   lastSyncTime: z.string().optional().describe("When Terraplane last observed the cloud resource successfully."),
   drift: DriftStatus.optional().describe("The last drift detected between spec and cloud."),
+  diff: z
+    .array(FieldDrift)
+    .optional()
+    .describe("What the last observation (status.lastSyncTime, for spec generation status.observedGeneration) found different from spec; absent when up to date. terraplane plan reads it."),
   pendingOperation: PendingOperation.optional(),
 };

@@ -37,6 +37,8 @@ export interface ManagedStatus<A = unknown> {
   observedGeneration?: number;
   lastSyncTime?: string;
   drift?: { fields: FieldDrift[]; detectedAt: string; corrected?: boolean; resolvedAt?: string };
+  /** What the last observation found different from spec (absent when up to date). */
+  diff?: FieldDrift[];
   pendingOperation?: PendingOperation;
 }
 

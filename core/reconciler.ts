@@ -10,7 +10,9 @@ import type { EventRecorder } from "./kube/events.ts";
 import type { ManagedWriter } from "./kube/managed-client.ts";
 import { Annotations, FINALIZER } from "./managed.ts";
 import type { FieldDrift, PendingOperation } from "./managed.ts";
-import { allowed, createOutcomeUnknown, externalName, isPaused, orphanOnDelete, pollIntervalMs } from "./policies.ts";
+import { allowed, createOutcomeUnknown, externalName, orphanOnDelete, pollIntervalMs } from "./policies.ts";
+import { planOf, planWithoutObserving, redact } from "./plan.ts";
+import type { Plan } from "./plan.ts";
 import { Generations } from "./generations.ts";
 import { callWithin, isAbandoned } from "./deadline.ts";
 import type { ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
@@ -73,7 +75,8 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
   async reconcile(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
     try {
-      if (isPaused(mr)) return await this.#paused(mr);
+      // The branch is chosen by core/plan.ts, the same decision `terraplane plan` reports.
+      if (planWithoutObserving(mr)?.reason === "paused") return await this.#paused(mr);
       if (mr.metadata.deletionTimestamp) return await this.#delete(mr, signal);
       return await this.#sync(mr, signal);
     } catch (err) {
@@ -116,7 +119,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
-    if (!observation.exists) return this.#missing(mr, client.external, signal);
+    if (!observation.exists) return this.#missing(mr, client.external, planOf(mr, observation, this.#o.externalName), signal);
     return this.#existing(mr, client.external, observation, signal);
   }
 
@@ -129,8 +132,8 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   }
 
   /** The cloud resource does not exist: create it, unless policies or an unknown earlier create forbid it. */
-  async #missing(mr: Managed<F, A>, external: ExternalClient<F, A>, signal: AbortSignal): Promise<Outcome> {
-    if (createOutcomeUnknown(mr) && this.#cannotRetryCreate() && !externalName(mr)) {
+  async #missing(mr: Managed<F, A>, external: ExternalClient<F, A>, plan: Plan, signal: AbortSignal): Promise<Outcome> {
+    if (plan.reason === "create-outcome-unknown") {
       const message =
         `a create was started (${Annotations.createPending}) but its outcome was never recorded, and the cloud assigns this resource's identifier, ` +
         `so Terraplane cannot tell whether it exists. Find it in the cloud and set the ${Annotations.externalName} annotation to adopt it, ` +
@@ -139,7 +142,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
       await this.#writeStatus(mr, [ready("Unavailable", "the outcome of an earlier create is unknown"), synced("ReconcileError", message)]);
       return { type: "error", terminal: true, afterMs: this.#poll(mr) };
     }
-    if (!allowed(mr, "Create")) {
+    if (plan.reason === "create-not-allowed") {
       const message = `the cloud resource ${this.#describeName(mr)} does not exist, and managementPolicies do not allow Terraplane to create it`;
       await this.#o.events.record(mr, "Warning", EventReason.ExternalResourceMissing, message);
       await this.#writeStatus(mr, [ready("Unavailable", "the cloud resource does not exist"), synced("ReconcileError", message)], { atProvider: null });
@@ -187,8 +190,9 @@ export class ManagedReconciler<F = unknown, A = unknown> {
         return this.#fail(current, EventReason.CannotPublishConnectionDetails, "cannot write the connection secret", err);
       }
     }
-    const upToDate = obs.diff.length === 0;
-    if (!upToDate && !obs.pendingOperation) return this.#update(current, external, obs, signal);
+    const plan = planOf(current, obs, this.#o.externalName);
+    if (differsFromSpec(plan)) return this.#update(current, external, { obs, plan }, signal);
+    const upToDate = plan.reason === "up-to-date";
 
     const readiness = obs.ready ?? "Available";
     if (upToDate) this.#generations.converged(current);
@@ -196,6 +200,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
       atProvider: obs.atProvider ?? null,
       lastSyncTime: this.#now(),
       pendingOperation: this.#operation(current, obs.pendingOperation),
+      ...observedDiff(plan),
       ...(upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
     });
     // Creating and deleting are looked at again soon; a resource that is merely Unavailable (a long
@@ -230,13 +235,15 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     );
   }
 
-  async #update(mr: Managed<F, A>, external: ExternalClient<F, A>, obs: ExistingObservation<A>, signal: AbortSignal): Promise<Outcome> {
+  async #update(mr: Managed<F, A>, external: ExternalClient<F, A>, seen: { obs: ExistingObservation<A>; plan: Plan }, signal: AbortSignal): Promise<Outcome> {
+    const { obs, plan } = seen;
     const diff = obs.diff;
     const drift = await this.#recordDrift(mr, diff);
-    const observed = { atProvider: obs.atProvider ?? null, lastSyncTime: this.#now() };
+    // What was observed, diff included, so `terraplane plan` can answer from status without cloud credentials.
+    const observed = { atProvider: obs.atProvider ?? null, lastSyncTime: this.#now(), diff: plan.fields };
     const readyNow = ready(obs.ready ?? "Available", obs.message);
 
-    if (!allowed(mr, "Update")) {
+    if (plan.reason === "update-not-allowed") {
       const message = `differs from spec (${fieldList(diff)}); managementPolicies do not allow updates`;
       await this.#writeStatus(mr, [readyNow, synced("ReconcileSuccess", message)], { ...observed, ...(drift ? { drift } : {}) });
       return { type: "requeue", afterMs: this.#poll(mr) };
@@ -277,9 +284,9 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   }
 
   async #delete(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
-    const finalizers = mr.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return { type: "done" };
-    if (orphanOnDelete(mr)) return this.#orphan(mr);
+    const early = planWithoutObserving(mr);
+    if (early?.reason === "released") return { type: "done" };
+    if (early?.reason === "orphan") return this.#orphan(mr);
     const client = await this.#connect(mr, signal);
     if ("outcome" in client) return client.outcome;
     let obs: Observation<A>;
@@ -288,15 +295,20 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
-    if (!obs.exists) {
+    return this.#deleteObserved(mr, client.external, obs, signal);
+  }
+
+  async #deleteObserved(mr: Managed<F, A>, external: ExternalClient<F, A>, obs: Observation<A>, signal: AbortSignal): Promise<Outcome> {
+    const plan = planOf(mr, obs, this.#o.externalName);
+    if (plan.reason === "gone" || !obs.exists) {
       await this.#o.events.record(mr, "Normal", EventReason.DeletedExternalResource, `deleted ${this.#describeName(mr)}`);
       return this.#release(mr);
     }
     // A delete already under way in the cloud is only watched; anything else gets a (repeated, idempotent) delete call.
-    if (obs.ready === "Deleting" && obs.pendingOperation) return this.#deleting(mr, obs.message, obs.pendingOperation);
+    if (plan.reason === "deleting") return this.#deleting(mr, obs.message, obs.pendingOperation);
     let result;
     try {
-      result = await this.#call("delete", signal, (opts) => client.external.delete(mr, opts));
+      result = await this.#call("delete", signal, (opts) => external.delete(mr, opts));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotDeleteExternalResource, "cannot delete the cloud resource", err);
     }
@@ -330,11 +342,6 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     await this.#o.events.record(mr, "Warning", reason, message);
     await this.#writeStatus(mr, [synced("ReconcileError", message)]);
     return isTerminal(err) ? { type: "error", terminal: true, afterMs: this.#poll(mr) } : { type: "error", terminal: false };
-  }
-
-  /** Only a kind with neither a chosen name nor an idempotency token cannot repeat a create whose outcome is unknown. */
-  #cannotRetryCreate(): boolean {
-    return this.#o.externalName.assignedByCloud && !this.#o.externalName.idempotentCreate;
   }
 
   /** The object after a metadata write: the same spec and status, the metadata as written. */
@@ -399,9 +406,14 @@ export function keyOf(mr: Managed): string {
   return `${mr.metadata.namespace}/${mr.metadata.name}`;
 }
 
-function redact(d: FieldDiff): FieldDrift {
-  if (d.sensitive) return { path: d.path };
-  return { path: d.path, desired: JSON.stringify(d.desired ?? null), observed: JSON.stringify(d.observed ?? null) };
+/** An update, or one the policies forbid: both record the difference (and drift) the same way. */
+function differsFromSpec(plan: Plan): boolean {
+  return plan.reason === "update" || plan.reason === "update-not-allowed";
+}
+
+/** What observe found different, kept in status for `terraplane plan`; removed when up to date. */
+function observedDiff(plan: Plan): Pick<ManagedStatus, "diff"> | { diff: null } {
+  return { diff: plan.fields.length > 0 ? [...plan.fields] : null };
 }
 
 /** The last drift stays in status as history, stamped once when the cloud is seen matching spec again. */

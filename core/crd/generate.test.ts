@@ -124,7 +124,7 @@ describe("managedCrd", () => {
     });
     expect(status?.properties?.conditions).toMatchObject({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] });
     expect(Object.keys(status?.properties ?? {})).toStrictEqual([
-      "atProvider", "conditions", "observedGeneration", "lastSyncTime", "drift", "pendingOperation",
+      "atProvider", "conditions", "observedGeneration", "lastSyncTime", "drift", "diff", "pendingOperation",
     ]);
   });
 
