@@ -1,6 +1,6 @@
-import { Command } from "commander";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { Command } from "commander";
 import { stringify } from "yaml";
 import type { ManagedKind } from "../core/kind.ts";
 import { catalogFiles } from "../compositions/catalog/index.ts";

@@ -1,5 +1,5 @@
-import { Command } from "commander";
 import { join } from "node:path";
+import { Command } from "commander";
 import { writeCrds } from "../core/crd/files.ts";
 import { toYaml } from "../core/crd/generate.ts";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";

@@ -89,7 +89,15 @@ export function renderPlanJson(resources: readonly PlannedResource[]): string {
     origin: r.origin,
     ...(r.externalName ? { externalName: r.externalName } : {}),
     ...(r.result.ok
-      ? { action: r.result.plan.action, reason: r.result.plan.reason, message: r.result.plan.message, fields: r.result.plan.fields, source: r.result.source, observedAt: r.result.observedAt, ...(r.result.plan.pendingOperation ? { pendingOperation: r.result.plan.pendingOperation } : {}) }
+      ? {
+          action: r.result.plan.action,
+          reason: r.result.plan.reason,
+          message: r.result.plan.message,
+          fields: r.result.plan.fields,
+          source: r.result.source,
+          observedAt: r.result.observedAt,
+          ...(r.result.plan.pendingOperation ? { pendingOperation: r.result.plan.pendingOperation } : {}),
+        }
       : { action: "error", error: r.result.error }),
   }));
   return `${JSON.stringify({ resources: out, summary: summaryOf(resources), exitCode: planExitCode(resources) }, null, 2)}\n`;

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -17,8 +19,6 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Listener, LoadBalancer, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -201,7 +201,9 @@ const AtProvider = z.looseObject({
   state: z.string(),
   vpcId: z.string(),
   listeners: z.array(z.looseObject({ port: z.number(), arn: z.string(), defaultAction: z.looseObject({ type: z.string(), targetGroupName: z.string().optional() }).optional() })),
-  targetGroups: z.array(z.looseObject({ name: z.string().optional(), targetGroupName: z.string(), arn: z.string(), targets: z.array(z.looseObject({ id: z.string(), state: z.string().optional() })).optional() })),
+  targetGroups: z.array(
+    z.looseObject({ name: z.string().optional(), targetGroupName: z.string(), arn: z.string(), targets: z.array(z.looseObject({ id: z.string(), state: z.string().optional() })).optional() }),
+  ),
 });
 
 const ExampleShape = z.object({

@@ -49,7 +49,8 @@ describe("terraplane render equals what the controller creates, for the catalog"
     ns = await testNamespace("wsrender");
     const kc = kubeConfig();
     // Only the composition controller: composed resources are created and left as they are (no cloud).
-    manager = new Manager({ kc, kinds: [], controllers: [compositionControllerFactory({ kc, kinds: managedKinds().map((k) => k.managed) })], log: nopLogger, namespace: ns.name, concurrency: 4, pollIntervalMs: 2_000 });
+    const controllers = [compositionControllerFactory({ kc, kinds: managedKinds().map((k) => k.managed) })];
+    manager = new Manager({ kc, kinds: [], controllers, log: nopLogger, namespace: ns.name, concurrency: 4, pollIntervalMs: 2_000 });
     await manager.start();
   });
   afterAll(async () => {

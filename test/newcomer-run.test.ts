@@ -1,10 +1,10 @@
-import { DeleteDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { DeleteDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { z } from "zod";

@@ -59,7 +59,16 @@ function cli(args: readonly string[]): Promise<CliResult> {
 }
 
 const PlanJson = z.object({
-  resources: z.array(z.object({ kind: z.string(), name: z.string(), action: z.string(), reason: z.string().optional(), source: z.string().optional(), fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })).optional() })),
+  resources: z.array(
+    z.object({
+      kind: z.string(),
+      name: z.string(),
+      action: z.string(),
+      reason: z.string().optional(),
+      source: z.string().optional(),
+      fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })).optional(),
+    }),
+  ),
   exitCode: z.number(),
 });
 

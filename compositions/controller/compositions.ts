@@ -32,7 +32,12 @@ export async function reconcileComposition(rt: Runtime, name: string): Promise<O
     const waves = result.compiled.waves.map((w) => w.join(", ")).join(" → ");
     return setAccepted(rt, name, obj, generation, { status: "True", reason: "Compiled", message: `every expression type-checks; apply order: ${waves}` }, { revision });
   }
-  const problems = result.problems.map((p) => ({ ...(p.resource ? { resource: p.resource } : {}), path: p.path, ...(p.expression !== undefined ? { expression: p.expression } : {}), message: p.message }));
+  const problems = result.problems.map((p) => ({
+    ...(p.resource ? { resource: p.resource } : {}),
+    path: p.path,
+    ...(p.expression !== undefined ? { expression: p.expression } : {}),
+    message: p.message,
+  }));
   const message = `${problems.length} problem${problems.length === 1 ? "" : "s"}: ${result.problems.map(formatProblem).join("; ")}`;
   return setAccepted(rt, name, obj, generation, { status: "False", reason: "CompileError", message }, { revision, problems });
 }

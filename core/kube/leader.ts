@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { CoordinationV1Api, CoreV1Api, V1MicroTime } from "@kubernetes/client-node";
 import type { KubeConfig, V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describeKubeError, isConflict, isForbidden, isNotFound, kubeStatus, statusBody } from "./errors.ts";
 
 export interface LeaderElectionOptions {

@@ -477,7 +477,8 @@ describe("sensitive values", () => {
 
 /** The `terraform show -json` rendering of a version 4 state (values, sensitive_values, child_modules). */
 function asShowJson(stateText: string): string {
-  type V4 = { resources: { module?: string; mode: string; type: string; name: string; provider: string; instances: { index_key?: string | number; attributes: Record<string, unknown>; sensitive_attributes: { value: string }[][] }[] }[] };
+  type V4Instance = { index_key?: string | number; attributes: Record<string, unknown>; sensitive_attributes: { value: string }[][] };
+  type V4 = { resources: { module?: string; mode: string; type: string; name: string; provider: string; instances: V4Instance[] }[] };
   const state = JSON.parse(stateText) as V4;
   const modules = new Map<string, unknown[]>();
   for (const r of state.resources) {

@@ -1,7 +1,7 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
 import { managedKinds } from "../../core/inspect/discover.ts";
 import { repoRoot, stateDir } from "../launcher/paths.ts";
 import { components } from "../launcher/components.ts";

@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { BackendBucketsClient, BackendServicesClient, GlobalOperationsClient } from "@google-cloud/compute";
 import { v1 as sql } from "@google-cloud/sql";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { googleClientOptions } from "../../providers/gcp/client-options.ts";
 import type { GoogleClientOptions } from "../../providers/gcp/client-options.ts";

@@ -1,6 +1,6 @@
-import { ApiextensionsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ApiextensionsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
 import { FIELD_MANAGER } from "../../core/kube/managed-client.ts";

@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { setTimeout as sleep } from "node:timers/promises";
 import { listManaged, managedKinds } from "../../core/inspect/discover.ts";
 import type { ManagedObject, ServedKind } from "../../core/inspect/discover.ts";
 import { explain } from "../../core/inspect/explain.ts";
@@ -28,7 +28,9 @@ export async function rowsOf(kc: KubeConfig, refs: readonly ManagedRef[], since 
   const namespaces = [...new Set(refs.map((r) => r.namespace))];
   const lists = await Promise.all(
     kinds.flatMap((kind) =>
-      namespaces.map(async (ns) => Promise.all((await listManaged(kc, kind, ns)).map(async (obj) => observed(kind, obj, kind.composite ? await composedSyncedAt(kc, obj) : obj.status?.lastSyncTime, since)))),
+      namespaces.map(async (ns) =>
+        Promise.all((await listManaged(kc, kind, ns)).map(async (obj) => observed(kind, obj, kind.composite ? await composedSyncedAt(kc, obj) : obj.status?.lastSyncTime, since))),
+      ),
     ),
   );
   const all = lists.flat();

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { IncomingHttpHeaders } from "node:http";
+import { describe, expect, it } from "vitest";
 import { classify } from "./classify.ts";
 import type { Classification } from "./classify.ts";
 

@@ -1,11 +1,11 @@
 // The process entry point, as a harness would run it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import type { ChildProcessByStdio } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { FaultProxyClient } from "./client.ts";
 import { startFakeUpstream } from "./_test_upstream.ts";

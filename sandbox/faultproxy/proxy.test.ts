@@ -1,8 +1,8 @@
 // End to end through the real AWS SDK v3 clients: the proxy's errors must be parsed and
 // classified by the SDK itself (isThrottlingError is what the SDK's retry middleware calls).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import http from "node:http";
 import net from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CloudFrontClient, CloudFrontServiceException, ListDistributionsCommand } from "@aws-sdk/client-cloudfront";
 import { DescribeVpcsCommand, EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";

@@ -3,11 +3,11 @@
 // upstream. The original Host header goes through untouched: SigV4 signs it.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { AGENT_IDLE_MS, keepIdleConnections } from "../shared/keepalive.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { AGENT_IDLE_MS, keepIdleConnections } from "../shared/keepalive.ts";
 import { classify } from "./classify.ts";
 import type { Classification } from "./classify.ts";
 import { handleControl, isControlRequest } from "./control.ts";

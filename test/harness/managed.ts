@@ -22,7 +22,14 @@ const ManagedShape = z.object({
       conditions: z.array(ConditionShape).optional(),
       observedGeneration: z.number().optional(),
       atProvider: z.record(z.string(), z.unknown()).optional(),
-      drift: z.object({ fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })), detectedAt: z.string(), corrected: z.boolean().optional(), resolvedAt: z.string().optional() }).optional(),
+      drift: z
+        .object({
+          fields: z.array(z.object({ path: z.string(), desired: z.string().optional(), observed: z.string().optional() })),
+          detectedAt: z.string(),
+          corrected: z.boolean().optional(),
+          resolvedAt: z.string().optional(),
+        })
+        .optional(),
       lastSyncTime: z.string().optional(),
     })
     .optional(),

@@ -116,7 +116,8 @@ export function chainAddresses(chain: Chain, primary?: TfInstance): string[] {
 /** The frontend the kind keeps (HTTPS first, then the lowest port); the rest are a second frontend. */
 export function primaryFrontend(chain: Chain): { primary: Frontend; others: Frontend[] } {
   const port = (f: Frontend): number => Number.parseInt(attrs(f.rule).str("port_range") ?? "0", 10) || 0;
-  const sorted = [...chain.frontends].sort((x, y) => Number(y.proxy.type === TYPES.httpsProxy) - Number(x.proxy.type === TYPES.httpsProxy) || port(x) - port(y) || (x.rule.address < y.rule.address ? -1 : 1));
+  const https = (f: (typeof chain.frontends)[number]): number => Number(f.proxy.type === TYPES.httpsProxy);
+  const sorted = [...chain.frontends].sort((x, y) => https(y) - https(x) || port(x) - port(y) || (x.rule.address < y.rule.address ? -1 : 1));
   const [primary, ...others] = sorted;
   if (!primary) throw new Error("a chain without a frontend");
   return { primary, others };

@@ -87,7 +87,14 @@ function instance(overrides: Partial<DBInstance> = {}): DBInstance {
 type Database = Managed<DatabaseParameters, DatabaseObservation>;
 
 /** A Database as the core hands it over: forProvider already parsed by the kind's schema. */
-function mr(forProvider: Record<string, unknown> = {}, extra: { annotations?: Record<string, string>; connectionSecret?: boolean; pendingOperation?: { id: string; action: string; startedAt: string }; uid?: string } = {}): Database {
+interface MrExtra {
+  annotations?: Record<string, string>;
+  connectionSecret?: boolean;
+  pendingOperation?: { id: string; action: string; startedAt: string };
+  uid?: string;
+}
+
+function mr(forProvider: Record<string, unknown> = {}, extra: MrExtra = {}): Database {
   return {
     apiVersion: "aws.terraplane.dev/v1alpha1",
     kind: "Database",

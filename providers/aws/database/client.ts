@@ -1,5 +1,3 @@
-import { passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
-import type { DatabaseSecrets, PasswordLedger, PasswordSource } from "../../shared/database-passwords.ts";
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
@@ -9,6 +7,8 @@ import {
   RemoveTagsFromResourceCommand,
 } from "@aws-sdk/client-rds";
 import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, ModifyDBInstanceMessage, RDSClient } from "@aws-sdk/client-rds";
+import { passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import type { DatabaseSecrets, PasswordLedger, PasswordSource } from "../../shared/database-passwords.ts";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";

@@ -1,5 +1,5 @@
-import type { CreateLoadBalancerInput } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isDeepStrictEqual } from "node:util";
+import type { CreateLoadBalancerInput } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mapToTags, tagChanges } from "../tags.ts";
 import type { ConvergeContext } from "./context.ts";
 import { convergeListeners } from "./listeners.ts";

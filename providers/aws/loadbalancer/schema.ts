@@ -247,7 +247,16 @@ export const LoadBalancerObservation = z.object({
   subnets: z.array(z.string()).optional(),
   securityGroups: z.array(z.string()).optional(),
   listeners: z
-    .array(z.object({ port: z.number().int(), protocol: z.string().optional(), arn: z.string(), sslPolicy: z.string().optional(), certificateArn: z.string().optional(), defaultAction: ActionStatus.optional() }))
+    .array(
+      z.object({
+        port: z.number().int(),
+        protocol: z.string().optional(),
+        arn: z.string(),
+        sslPolicy: z.string().optional(),
+        certificateArn: z.string().optional(),
+        defaultAction: ActionStatus.optional(),
+      }),
+    )
     .optional(),
   targetGroups: z
     .array(

@@ -1,5 +1,5 @@
-import type { CreateTargetGroupInput, ModifyTargetGroupInput, TargetDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isDeepStrictEqual } from "node:util";
+import type { CreateTargetGroupInput, ModifyTargetGroupInput, TargetDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import { OwnerTags, mapToTags } from "../tags.ts";
 import type { ConvergeContext } from "./context.ts";

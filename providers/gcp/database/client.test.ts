@@ -84,7 +84,16 @@ function running(overrides: Partial<Instance> = {}, settings: NonNullable<Instan
   };
 }
 
-function mr(forProvider: Record<string, unknown> = {}, opts: { pending?: PendingOperation; generation?: number; observedGeneration?: number; annotations?: Record<string, string>; deleting?: boolean; conn?: boolean } = {}): Managed<DatabaseParameters, DatabaseObservation> {
+interface MrOptions {
+  pending?: PendingOperation;
+  generation?: number;
+  observedGeneration?: number;
+  annotations?: Record<string, string>;
+  deleting?: boolean;
+  conn?: boolean;
+}
+
+function mr(forProvider: Record<string, unknown> = {}, opts: MrOptions = {}): Managed<DatabaseParameters, DatabaseObservation> {
   return {
     apiVersion: "gcp.terraplane.dev/v1alpha1",
     kind: "Database",

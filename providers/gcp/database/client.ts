@@ -1,6 +1,6 @@
+import { protos, v1 as sql } from "@google-cloud/sql";
 import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
-import { protos, v1 as sql } from "@google-cloud/sql";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
