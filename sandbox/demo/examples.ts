@@ -30,14 +30,11 @@ const TERRAPLANE_GROUP = /\.terraplane\.dev$/;
 
 export const examplesDir = join(repoRoot, "examples");
 
-/** Composite instances (`*.composite.yaml`) need the composition controller: applied only once it serves their kinds. */
-const COMPOSITE = /\.composite\.ya?ml$/;
-
 /** examples/<cloud>/*.yaml in apply order: configuration files first, then the rest, each by path. */
 export function exampleFiles(dir = examplesDir): ExampleFile[] {
   const files = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(join(dir, d.name)).filter((f) => /\.ya?ml$/.test(f) && !COMPOSITE.test(f)).map((f) => join(dir, d.name, f)));
+    .flatMap((d) => readdirSync(join(dir, d.name)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, d.name, f)));
   return files.map(readExample).sort((a, b) => Number(a.configOnly === false) - Number(b.configOnly === false) || a.path.localeCompare(b.path));
 }
 

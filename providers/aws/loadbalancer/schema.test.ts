@@ -14,7 +14,7 @@ describe("LoadBalancer schema", () => {
     expect(forProvider?.properties?.targetGroups).toMatchObject({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] });
     expect(forProvider?.properties?.listeners).toMatchObject({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["port"] });
     expect(forProvider?.properties?.subnets).toMatchObject({ "x-kubernetes-list-type": "set" });
-    expect(forProvider?.properties?.targetGroups?.items?.properties?.targets).toMatchObject({ "x-kubernetes-list-type": "set", items: { "x-kubernetes-map-type": "atomic" } });
+    expect(forProvider?.properties?.targetGroups?.items?.properties?.targets).toMatchObject({ "x-kubernetes-list-type": "atomic", items: { "x-kubernetes-map-type": "atomic" } });
   });
 
   it("makes region, type and scheme immutable, and checks the cross-field rules, at admission", () => {
