@@ -45,7 +45,10 @@ const Manifest = z.looseObject({
 });
 type Manifest = z.infer<typeof Manifest>;
 
-/** Pages whose manifests need the composite controller (not served yet): compositions/docs.test.ts checks them offline. */
+/**
+ * Pages whose instances are of abstract kinds the composite controller serves only while it runs: compositions/docs.test.ts
+ * checks them offline, test/compositions*.test.ts applies the same catalog on the sandbox.
+ */
 const NEEDS_COMPOSITE_CONTROLLER: ReadonlySet<string> = new Set(["compositions.md"]);
 
 function pages(): string[] {

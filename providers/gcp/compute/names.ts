@@ -108,8 +108,3 @@ export function normalizeRef(ref: string, project: string): string {
   if (short) return globalRef(project, short[1] ?? "", short[2] ?? "");
   return path;
 }
-
-/** The last path segment of a reference: the resource's name. */
-export function refName(ref: string): string {
-  return ref.split("/").pop() ?? ref;
-}
