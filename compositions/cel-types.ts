@@ -64,14 +64,26 @@ export class TypedEnvironment {
     if (props && Object.keys(props).length > 0 && schema["x-kubernetes-preserve-unknown-fields"] !== true) {
       const fields: Record<string, string> = {};
       for (const [key, child] of Object.entries(props)) fields[key] = this.typeOf(child, `${path}.${key}`);
-      this.env.registerType(path, { fields });
-      this.types.set(path, schema);
-      return path;
+      const name = celTypeName(path);
+      this.env.registerType(name, { fields });
+      this.types.set(name, schema);
+      return name;
     }
     if (schema.additionalProperties) return `map<string, ${this.typeOf(schema.additionalProperties, `${path}.*`)}>`;
     return "map<string, dyn>";
   }
 }
+
+/**
+ * The CEL type name of an object node: its path, except that cel-js refuses one-letter type names, so
+ * the object of a resource with a one-letter id (`a`) is the type `a.object`.
+ */
+function celTypeName(path: string): string {
+  return path.length < 2 ? `${path}.object` : path;
+}
+
+/** Words CEL reserves: no variable (so no resource id) may be one of them. */
+export const CEL_RESERVED_WORDS: ReadonlySet<string> = new Set(["as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
 
 /** A schema for a JSON value as it is (environment values): objects keep their keys, numbers their kind. */
 export function schemaOfValue(value: unknown): StructuralSchema {

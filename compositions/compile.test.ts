@@ -108,6 +108,11 @@ describe("compileComposition", () => {
       edit: (c) => (c.spec.resources[0]!.readyWhen = ["${db.status.atProvider.status}"]),
       want: { resource: "db", path: "readyWhen[0]", message: /has type string, but the field takes a bool/ },
     },
+    reservedWordId: {
+      reason: "a resource id CEL reserves, which no expression could name",
+      edit: (c) => (c.spec.resources[0]!.id = "namespace"),
+      want: { resource: "namespace", path: "id", message: /namespace is a word CEL reserves/ },
+    },
     syntax: {
       reason: "an unterminated ${",
       edit: (c) => (forProvider(c, "db").dbName = "${metadata.name"),
@@ -123,4 +128,10 @@ describe("compileComposition", () => {
       expect(problems).toContainEqual(expect.objectContaining({ ...where, message: matcher }));
     });
   }
+
+  it("accepts one-letter resource ids (cel-js refuses one-letter type names: their objects get a longer one)", () => {
+    const renamed: unknown = JSON.parse(JSON.stringify(webstackComposition("aws")).replaceAll(':"db"', ':"d"').replaceAll("db.", "d."));
+    const r = compileComposition(renamed as Composition, definition, testKinds);
+    expect(r.ok ? r.compiled.waves : r.problems).toEqual([["d", "lb"], ["cdn"]]);
+  });
 });

@@ -3,7 +3,7 @@ import { managedCrd } from "../core/crd/generate.ts";
 import type { StructuralSchema } from "../core/crd/structural.ts";
 import type { ManagedKind } from "../core/kind.ts";
 import { describeSchema, mismatch } from "./assignable.ts";
-import { METADATA_SCHEMA, TypedEnvironment, isRecord, schemaOfValue } from "./cel-types.ts";
+import { CEL_RESERVED_WORDS, METADATA_SCHEMA, TypedEnvironment, isRecord, schemaOfValue } from "./cel-types.ts";
 import { isCycleError, waves } from "./dag.ts";
 import type { CompiledDefinition } from "./definition.ts";
 import type { Composition, ResourceTemplate } from "./kinds.ts";
@@ -153,6 +153,10 @@ class Compiler {
       seen.add(r.id);
       if ((RESERVED_ROOTS as readonly string[]).includes(r.id)) {
         this.add({ ...at, path: "id", message: `${r.id} is reserved (${RESERVED_ROOTS.join(", ")} are variables of every expression)` });
+        continue;
+      }
+      if (CEL_RESERVED_WORDS.has(r.id)) {
+        this.add({ ...at, path: "id", message: `${r.id} is a word CEL reserves, so expressions could not name the resource: choose another id` });
         continue;
       }
       const { apiVersion, kind } = r.template;

@@ -28,6 +28,21 @@ export interface CompositionControllerOptions {
   readonly kc: KubeConfig;
   /** The managed kinds compositions may compose (their schemas type-check templates; their objects are watched). */
   readonly kinds: readonly ManagedKind[];
+  /**
+   * Which definitions and compositions this controller owns: those labelled
+   * `compose.terraplane.dev/class: <class>`; without a class, only unlabelled ones. Two controllers
+   * that compose different kinds (a benchmark's test double beside the real providers) never write
+   * each other's statuses or CRDs.
+   */
+  readonly compositionClass?: string;
+}
+
+/** The label that gives a CompositeDefinition or Composition to the controller of that class. */
+export const COMPOSITION_CLASS_LABEL = "compose.terraplane.dev/class";
+
+/** The label selector of a class's definitions and compositions (unlabelled ones when no class is given). */
+export function classSelector(compositionClass: string | undefined): string {
+  return compositionClass ? `${COMPOSITION_CLASS_LABEL}=${compositionClass}` : `!${COMPOSITION_CLASS_LABEL}`;
 }
 
 /** The composition layer for Manager's `controllers`. */
@@ -75,12 +90,14 @@ export class CompositionController implements QueueController, Runtime {
     this.#definitions = new SupervisedInformer({
       kc: options.kc,
       type: compositeDefinitionKind,
+      labelSelector: classSelector(options.compositionClass),
       log: this.log,
       onChange: (obj) => this.enqueue({ type: "definition", name: obj.metadata?.name ?? "" }),
     });
     this.#compositions = new SupervisedInformer({
       kc: options.kc,
       type: compositionKind,
+      labelSelector: classSelector(options.compositionClass),
       log: this.log,
       onChange: (obj, change) => this.#compositionChanged(obj, change === "deleted"),
     });
