@@ -41,7 +41,7 @@ async function settle(call: () => Promise<unknown>): Promise<{ ms: number; rejec
   return { ms: performance.now() - start, rejected };
 }
 
-describe("Google calls against an endpoint that never answers", () => {
+describe("Google calls against an endpoint that never answers", { timeout: 30_000 }, () => {
   it("Cloud SQL: instances.get rejects within the deadline", async () => {
     const before = requests;
     const out = await settle(() => sdkSqlApi(session, AbortSignal.timeout(DEADLINE_MS)).get("tp-hung", "orders"));

@@ -197,7 +197,7 @@ describe("LoadBalancerClient", () => {
     ]);
   });
 
-  it("keeps one ledger entry per object with an operation in flight, all freed by the connector's forget when the objects are deleted", async () => {
+  it("keeps one ledger entry per object with an operation in flight, all freed by the connector's forget when the objects are deleted", { timeout: 30_000 }, async () => {
     const fake = new FakeCompute();
     const ledger = new OperationLedger();
     const uids = Array.from({ length: 1_000 }, (_, i) => `uid-${i}`);
