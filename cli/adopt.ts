@@ -1,4 +1,5 @@
 import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { z } from "zod";
 import { describeError } from "../core/errors.ts";
@@ -18,7 +19,7 @@ interface AdoptOptions extends PlanOptions {
 }
 
 /** Everything but Delete (the cloud resource outlives its object), or everything. */
-function widened(allowDelete: boolean): { managementPolicies: ManagementPolicy[]; deletionPolicy: "Delete" | "Orphan" } {
+export function widened(allowDelete: boolean): { managementPolicies: ManagementPolicy[]; deletionPolicy: "Delete" | "Orphan" } {
   return allowDelete ? { managementPolicies: ["*"], deletionPolicy: "Delete" } : { managementPolicies: ["Observe", "Create", "Update", "LateInitialize"], deletionPolicy: "Orphan" };
 }
 
@@ -74,9 +75,15 @@ export function adoptCommand(): Command {
   });
 }
 
+/** The two object calls adopt makes (KubernetesObjectApi's), narrow so a test can stand in for the API server. */
+export interface PolicyWriter {
+  patch(spec: KubernetesObject & { spec: unknown }, pretty: undefined, dryRun: undefined, fieldManager: string, force: undefined, strategy: PatchStrategy): Promise<unknown>;
+  read(spec: KubernetesObject): Promise<unknown>;
+}
+
 interface Adopter {
   readonly planner: Planner;
-  readonly objects: KubernetesObjectApi;
+  readonly objects: PolicyWriter;
   readonly want: ReturnType<typeof widened>;
 }
 
@@ -104,7 +111,7 @@ async function adoptOne(a: Adopter, t: Target): Promise<Verdict> {
     return { adopted: false, line: `refused ${id}: ${why}; nothing was changed`, detail: renderPlanText([planned]) };
   }
   try {
-    await widen(a, t, obj);
+    await widen(a, t.raw);
   } catch (err) {
     return { adopted: false, line: `refused ${id}: cannot update it: ${describeError(err)}` };
   }
@@ -116,8 +123,9 @@ async function adoptOne(a: Adopter, t: Target): Promise<Verdict> {
  * adopted blind. The controller stamps status.lastSyncTime on every poll, which changes the
  * resourceVersion but not the spec (the generation): such a conflict is retried on the new version.
  */
-async function widen(a: Adopter, t: Target, obj: z.infer<typeof Adoptable>): Promise<void> {
-  const ref = { apiVersion: t.raw.apiVersion, kind: t.raw.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } };
+export async function widen(a: Pick<Adopter, "objects" | "want">, raw: KubernetesObject): Promise<void> {
+  const obj = Adoptable.parse(raw);
+  const ref = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } };
   let resourceVersion = obj.metadata.resourceVersion;
   for (let attempt = 1; ; attempt++) {
     try {
