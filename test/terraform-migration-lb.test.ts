@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -222,6 +222,28 @@ describe("Terraform migration of the composite kinds: every part keeps the name 
     expect(mutatingCalls(gcpProxy, "compute", COMPUTE_MUTATING)).toEqual({});
     await kubectlOk(["delete", `loadbalancers.gcp.terraplane.dev/${name}`, "-n", ns.name, "--wait=true", "--timeout=60s"]);
     expect(await orUndefined(() => compute.healthChecks.get({ project, healthCheck: `${base}-hc` }))).toBeDefined();
+  });
+
+  it("aws: a target group under the derived name that nobody named is refused the same way", async () => {
+    const manifest = (await manifests()).find((m) => m.apiVersion.startsWith("aws.") && m.kind === "LoadBalancer");
+    if (!manifest) throw new Error("no aws LoadBalancer manifest");
+    const key = z.object({ targetGroups: z.array(z.object({ name: z.string() })) }).parse(manifest.spec.forProvider).targetGroups[0]?.name ?? "";
+    const derived = targetGroupName(aws.lb.LoadBalancerName ?? "", key);
+    await elb.send(new CreateTargetGroupCommand({ Name: derived, Protocol: "HTTP", Port: 8080, VpcId: aws.targetGroup.VpcId, TargetType: "ip" }));
+    const name = `${manifest.metadata.name}-partial`;
+    const { [Annotations.externalNames]: _named, ...annotations } = manifest.metadata.annotations;
+    awsProxy.resetStats();
+    await kubectlOk(["apply", "-f", "-"], JSON.stringify({ ...manifest, metadata: { name, namespace: ns.name, annotations } }));
+    const synced = async (): Promise<string> => {
+      const c = condition(JSON.parse(await kubectlOk(["get", `loadbalancers.aws.terraplane.dev/${name}`, "-n", ns.name, "-o", "json"])) as Parameters<typeof condition>[0], "Synced");
+      return `${c?.status ?? ""}: ${c?.message ?? ""}`;
+    };
+    await expect.poll(synced, WAIT).toMatch(/^False: /);
+    expect(await synced()).toContain(`target group "${derived}" (targetGroups[${key}]) already exists and was not created by this LoadBalancer: to adopt exactly this one`);
+    expect(mutatingCalls(awsProxy, "elasticloadbalancing", AWS_MUTATING)).toEqual({});
+    await kubectlOk(["delete", `loadbalancers.aws.terraplane.dev/${name}`, "-n", ns.name, "--wait=true", "--timeout=60s"]);
+    expect((await targetGroupOf(derived))?.TargetGroupName).toBe(derived);
+    await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: (await targetGroupOf(derived))?.TargetGroupArn ?? "" }));
   });
 
   it("after adopt, a spec edit reaches the parts Terraform named, and no part is made under a derived name", async () => {
