@@ -1,7 +1,9 @@
 import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { z } from "zod";
 import { describeError } from "../core/errors.ts";
+import { isConflict } from "../core/kube/errors.ts";
 import type { ManagementPolicy } from "../core/managed.ts";
 import { renderPlanText } from "../core/plan-render.ts";
 import { ImportAnnotations } from "../migrate/terraform/manifest.ts";
@@ -17,12 +19,18 @@ interface AdoptOptions extends PlanOptions {
 }
 
 /** Everything but Delete (the cloud resource outlives its object), or everything. */
-function widened(allowDelete: boolean): { managementPolicies: ManagementPolicy[]; deletionPolicy: "Delete" | "Orphan" } {
+export function widened(allowDelete: boolean): { managementPolicies: ManagementPolicy[]; deletionPolicy: "Delete" | "Orphan" } {
   return allowDelete ? { managementPolicies: ["*"], deletionPolicy: "Delete" } : { managementPolicies: ["Observe", "Create", "Update", "LateInitialize"], deletionPolicy: "Orphan" };
 }
 
 const Adoptable = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), namespace: z.string(), resourceVersion: z.string().optional(), annotations: z.record(z.string(), z.string()).optional() }),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string(),
+    resourceVersion: z.string().optional(),
+    generation: z.number().optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
   spec: z.looseObject({ managementPolicies: z.array(z.string()).optional(), deletionPolicy: z.string().optional() }).optional(),
 });
 
@@ -67,9 +75,15 @@ export function adoptCommand(): Command {
   });
 }
 
+/** The two object calls adopt makes (KubernetesObjectApi's), narrow so a test can stand in for the API server. */
+export interface PolicyWriter {
+  patch(spec: KubernetesObject & { spec: unknown }, pretty: undefined, dryRun: undefined, fieldManager: string, force: undefined, strategy: PatchStrategy): Promise<unknown>;
+  read(spec: KubernetesObject): Promise<unknown>;
+}
+
 interface Adopter {
   readonly planner: Planner;
-  readonly objects: KubernetesObjectApi;
+  readonly objects: PolicyWriter;
   readonly want: ReturnType<typeof widened>;
 }
 
@@ -97,13 +111,34 @@ async function adoptOne(a: Adopter, t: Target): Promise<Verdict> {
     return { adopted: false, line: `refused ${id}: ${why}; nothing was changed`, detail: renderPlanText([planned]) };
   }
   try {
-    // Conditional on the version planned: a spec edited since is planned again, never adopted blind.
-    const metadata = { name: obj.metadata.name, namespace: obj.metadata.namespace, resourceVersion: obj.metadata.resourceVersion };
-    await a.objects.patch({ apiVersion: t.raw.apiVersion, kind: t.raw.kind, metadata, spec: a.want }, undefined, undefined, "terraplane-adopt", undefined, PatchStrategy.MergePatch);
+    await widen(a, t.raw);
   } catch (err) {
     return { adopted: false, line: `refused ${id}: cannot update it: ${describeError(err)}` };
   }
   return { adopted: true, line: `adopted ${id}: managementPolicies ${JSON.stringify(a.want.managementPolicies)}, deletionPolicy ${a.want.deletionPolicy}`, addresses };
+}
+
+/**
+ * The policy patch, conditional on the version planned: a spec edited since is planned again, never
+ * adopted blind. The controller stamps status.lastSyncTime on every poll, which changes the
+ * resourceVersion but not the spec (the generation): such a conflict is retried on the new version.
+ */
+export async function widen(a: Pick<Adopter, "objects" | "want">, raw: KubernetesObject): Promise<void> {
+  const obj = Adoptable.parse(raw);
+  const ref = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } };
+  let resourceVersion = obj.metadata.resourceVersion;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await a.objects.patch({ ...ref, metadata: { ...ref.metadata, resourceVersion }, spec: a.want }, undefined, undefined, "terraplane-adopt", undefined, PatchStrategy.MergePatch);
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+      const fresh = Adoptable.parse(await a.objects.read(ref));
+      const unchanged = fresh.metadata.generation === obj.metadata.generation && fresh.metadata.annotations?.[ImportAnnotations.importDropped] === undefined;
+      if (!unchanged) throw err;
+      resourceVersion = fresh.metadata.resourceVersion;
+    }
+  }
 }
 
 function report(verdicts: readonly Verdict[]): void {

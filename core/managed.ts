@@ -7,6 +7,8 @@ import { z } from "zod";
 export const ANNOTATION_PREFIX = "terraplane.dev";
 export const Annotations = {
   externalName: `${ANNOTATION_PREFIX}/external-name`,
+  /** A composite's per-part cloud names, JSON `{"<part key>": "<name>"}` (ADR 0012). */
+  externalNames: `${ANNOTATION_PREFIX}/external-names`,
   paused: `${ANNOTATION_PREFIX}/paused`,
   reconcileRequestedAt: `${ANNOTATION_PREFIX}/reconcile-requested-at`,
   pollInterval: `${ANNOTATION_PREFIX}/poll-interval`,

@@ -32,9 +32,8 @@ import { uniqueName } from "./harness/names.ts";
 // reaches the cloud; deleting what was adopted without --allow-delete leaves the cloud resource.
 //
 // Kinds covered: aws Database, aws CDN, gcp Database (the single-resource kinds). The composite
-// kinds (aws LoadBalancer's target groups, gcp LoadBalancer / CDN parts) are found by names
-// derived from one base and Terraplane's ownership marks, so a Terraform-made chain cannot be
-// observed part by part yet (issue 11 item 2).
+// kinds (aws LoadBalancer, gcp LoadBalancer, gcp CDN), whose parts keep Terraform's names through
+// terraplane.dev/external-names (ADR 0012), are in test/terraform-migration-lb.test.ts.
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const REGION = "eu-north-1";

@@ -4,7 +4,7 @@ import { Annotations, ANNOTATION_PREFIX } from "../../core/managed.ts";
 import type { MappedResource } from "./mapping.ts";
 
 // A mapped resource as a manifest: safe by default (Observe only, Orphan on delete), named from its
-// Terraform address, annotated with the external name, the addresses it came from and what the
+// Terraform address, annotated with the external name (and a composite's part names), the addresses it came from and what the
 // import dropped (adopt reads that and refuses until it is empty), and validated against the kind's
 // own schema before it is emitted.
 
@@ -77,6 +77,7 @@ export function buildManifest(m: MappedResource, name: string, opts: ManifestOpt
   if (!parsed.success) return { ok: false, problems: z.prettifyError(parsed.error).replaceAll("\n", "; ") };
   const annotations = {
     [Annotations.externalName]: m.externalName,
+    ...(m.partNames && Object.keys(m.partNames).length > 0 ? { [Annotations.externalNames]: JSON.stringify(m.partNames) } : {}),
     [ImportAnnotations.terraformAddresses]: JSON.stringify(m.addresses),
     ...droppedAnnotation(m),
   };

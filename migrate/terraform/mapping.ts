@@ -36,6 +36,8 @@ export interface MappedResource {
   readonly addresses: readonly string[];
   /** The cloud identifier Terraplane looks the resource up by. */
   readonly externalName: string;
+  /** A composite's parts under the names Terraform gave them, by part key (the terraplane.dev/external-names annotation, ADR 0012). */
+  readonly partNames?: Readonly<Record<string, string>>;
   readonly forProvider: Readonly<Record<string, unknown>>;
   readonly dropped: readonly Drop[];
   readonly notes: readonly string[];

@@ -28,3 +28,8 @@ export function ownerDescription(mr: Managed): string {
 export function ownedByDescription(mr: Managed, description: string | null | undefined): boolean {
   return !!mr.metadata.uid && (description ?? "").includes(`(uid ${mr.metadata.uid})`);
 }
+
+/** The description carries another object's Terraplane mark: someone else's, even when named in terraplane.dev/external-names. */
+export function ownedByOtherDescription(mr: Managed, description: string | null | undefined): boolean {
+  return (description ?? "").includes("Managed by Terraplane: ") && !ownedByDescription(mr, description);
+}

@@ -107,11 +107,11 @@ function targetGroupKeys(groups: readonly TfInstance[]): Map<string, string> {
 }
 
 /** targetGroups and listeners, or neither (with the reasons recorded) when one of them cannot be expressed. */
-function lists(chain: Chain, f: Findings): Pick<Params, "targetGroups" | "listeners"> {
+function lists(chain: Chain, f: Findings): { params: Pick<Params, "targetGroups" | "listeners">; partNames: Record<string, string> } {
   if (chain.listeners.length === 0 && chain.targetGroups.length === 0) {
     // Empty lists would mean "exactly none": listeners made outside Terraform would be deleted.
     f.note(`${chain.lb.address}: no listeners or target groups in the state; listeners and targetGroups are left unset (not managed)`);
-    return {};
+    return { params: {}, partNames: {} };
   }
   const keys = targetGroupKeys(chain.targetGroups);
   const local = new Findings();
@@ -130,15 +130,17 @@ function lists(chain: Chain, f: Findings): Pick<Params, "targetGroups" | "listen
   if (problems.length > 0) {
     for (const p of problems) f.drop(p.address, "*", p.reason);
     for (const i of [...chain.listeners, ...chain.targetGroups]) f.drop(i.address, "*", "left unmanaged: listeners and targetGroups are kept unset because another of them cannot be expressed");
-    return {};
+    return { params: {}, partNames: {} };
   }
   local.dropped.forEach((d) => f.drop(d.address, d.path, d.reason));
   local.notes.forEach((n) => f.note(n));
+  // The target groups keep Terraform's names: recorded per key, so Terraplane finds them (ADR 0012).
+  const partNames = Object.fromEntries(chain.targetGroups.map((tg) => [`targetGroups[${keys.get(arnOf(tg) ?? tg.address) ?? tg.name}]`, new Attrs(tg.attributes).str("name") ?? tg.name]));
   if (chain.targetGroups.length > 0) {
-    const named = chain.targetGroups.map((tg) => `${keys.get(arnOf(tg) ?? tg.address) ?? tg.name} = ${new Attrs(tg.attributes).str("name") ?? tg.name}`);
-    f.note(`${chain.lb.address}: target groups keep their Terraform names (${named.join(", ")}), not the <lb>-<key>-<hash> names Terraplane derives; until per-part external names exist, a plan will not find them`);
+    const named = Object.entries(partNames).map(([key, name]) => `${key} = ${name}`);
+    f.note(`${chain.lb.address}: target groups keep their Terraform names (${named.join(", ")}), recorded in the terraplane.dev/external-names annotation so Terraplane finds them`);
   }
-  return { ...(targetGroups.length > 0 ? { targetGroups } : {}), ...(listeners.length > 0 ? { listeners } : {}) };
+  return { params: { ...(targetGroups.length > 0 ? { targetGroups } : {}), ...(listeners.length > 0 ? { listeners } : {}) }, partNames };
 }
 
 function lbLosses(lb: TfInstance, a: Attrs, f: Findings): void {
@@ -161,6 +163,7 @@ function mapChain(chain: Chain): MappedResource {
   const groups = a.strings("security_groups").sort();
   const ipType = a.str("ip_address_type");
   lbLosses(lb, a, f);
+  const { params: listsParams, partNames } = lists(chain, f);
   const params: Params = defined({
     region: awsRegionOf(a) ?? "",
     type,
@@ -169,12 +172,12 @@ function mapChain(chain: Chain): MappedResource {
     securityGroups: type === "application" && groups.length > 0 ? groups : undefined,
     ipAddressType: ipType === "ipv4" || ipType === "dualstack" ? ipType : undefined,
     tags: awsTags(lb, a, f, []),
-    ...lists(chain, f),
+    ...listsParams,
   });
   for (const r of chain.rules) f.drop(r.address, "*", "listener rules: " + NOT_EXPRESSIBLE);
   for (const c of chain.certificates) f.drop(c.address, "*", "additional listener certificates: " + NOT_EXPRESSIBLE);
   const addresses = [lb, ...chain.listeners, ...chain.rules, ...chain.certificates, ...chain.targetGroups, ...chain.attachments].map((i) => i.address);
-  return { kind: loadBalancerKind, primary: lb, addresses, externalName: a.str("name") ?? lb.name, forProvider: params, ...f };
+  return { kind: loadBalancerKind, primary: lb, addresses, externalName: a.str("name") ?? lb.name, partNames, forProvider: params, ...f };
 }
 
 /** Listeners, rules, groups and attachments whose load balancer is not in the state. */

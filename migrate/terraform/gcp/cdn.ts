@@ -8,7 +8,7 @@ import { computePath } from "../refs.ts";
 import type { TfInstance } from "../state.ts";
 import type { Chain, Frontend } from "./chain.ts";
 import { chainAddresses, TYPES } from "./chain.ts";
-import { frontendFields, partNamesNote } from "./frontend-parts.ts";
+import { frontendFields, frontendPartNames, partNamesNote } from "./frontend-parts.ts";
 
 // A chain ending in one backend bucket or backend service with Cloud CDN → one gcp CDN. The cache
 // settings come from cdn_policy, minus what the kind's rules forbid for the cache mode (Terraform
@@ -116,7 +116,8 @@ export function mapCdn(chain: Chain): MappedResource | string {
       address: addressName(front.primary, f),
     }),
   });
-  f.note(partNamesNote(chain, front.primary.rule.address));
   const name = new Attrs(backend.attributes).str("name") ?? backend.name;
-  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain, backend), externalName: name, forProvider: params, ...f };
+  const partNames = { backend: name, ...frontendPartNames(front.primary) };
+  f.note(partNamesNote(front.primary.rule.address, partNames));
+  return { kind: cdnKind, primary: backend, addresses: chainAddresses(chain, backend), externalName: name, partNames, forProvider: params, ...f };
 }

@@ -1,12 +1,13 @@
 import { Attrs } from "../attrs.ts";
 import type { Findings, LossTable } from "../mapping.ts";
 import { computePath } from "../refs.ts";
+import type { TfInstance } from "../state.ts";
 import type { Chain, Frontend } from "./chain.ts";
 import { primaryFrontend, TYPES } from "./chain.ts";
 
 // What the LoadBalancer and CDN kinds share about a chain's front end: the protocol, certificates,
 // port and address of the kept frontend, what a second frontend and each part's unexpressible
-// settings lose, and the note that the parts' names are the state's, not Terraplane's.
+// settings lose, and the parts' Terraform names (the external-names annotation).
 
 const PROXY_LOSSES: LossTable = [
   ["quic_override", "NONE"],
@@ -66,8 +67,14 @@ export function frontendFields(chain: Chain, f: Findings, kind: string): Fronten
   return { protocol: https ? "HTTPS" : "HTTP", sslCertificates: https && certs.length > 0 ? certs : undefined, port, primary };
 }
 
-/** The note every GCP composite import carries until per-part external names exist. */
-export function partNamesNote(chain: Chain, base: string): string {
-  const names = [...chain.frontends.flatMap((fr) => [fr.rule, fr.proxy, fr.urlMap]), ...chain.backends, ...chain.healthChecks].map((p) => new Attrs(p.attributes).str("name") ?? p.name);
-  return `${base}: the parts keep their Terraform names (${[...new Set(names)].join(", ")}), which are not the names Terraplane derives from the external name; until per-part external names exist, a plan will not find them`;
+/** The kept frontend's parts under their Terraform names, by part key (ADR 0012); the backends are the kind's to add. */
+export function frontendPartNames(primary: Frontend): Record<string, string> {
+  const name = (i: TfInstance): string => new Attrs(i.attributes).str("name") ?? i.name;
+  return { urlMap: name(primary.urlMap), targetProxy: name(primary.proxy), forwardingRule: name(primary.rule) };
+}
+
+/** The note on what the external-names annotation holds. */
+export function partNamesNote(address: string, names: Readonly<Record<string, string>>): string {
+  const list = Object.entries(names).map(([key, name]) => `${key} = ${name}`);
+  return `${address}: the parts keep their Terraform names (${list.join(", ")}), recorded in the terraplane.dev/external-names annotation so Terraplane finds them`;
 }

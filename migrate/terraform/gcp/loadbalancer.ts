@@ -8,7 +8,7 @@ import { keyName } from "../names.ts";
 import type { TfInstance } from "../state.ts";
 import type { Chain, Frontend } from "./chain.ts";
 import { chainAddresses } from "./chain.ts";
-import { frontendFields, partNamesNote } from "./frontend-parts.ts";
+import { frontendFields, frontendPartNames, partNamesNote } from "./frontend-parts.ts";
 
 // A chain ending in backend services without Cloud CDN → one gcp LoadBalancer. The scheme is taken
 // from the state: Terraform's classic load balancer is EXTERNAL, Terraplane's default
@@ -189,6 +189,11 @@ export function mapLoadBalancer(chain: Chain): MappedResource | string {
     }),
   });
   const name = new Attrs(front.primary.rule.attributes).str("name") ?? front.primary.rule.name;
-  f.note(partNamesNote(chain, front.primary.rule.address));
-  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain, front.primary.rule), externalName: name, forProvider: params, ...f };
+  const partNames = {
+    healthCheck: new Attrs(hc.attributes).str("name") ?? hc.name,
+    ...Object.fromEntries(chain.backends.map((bs, i) => [`backendServices[${backendServices[i]?.name ?? bs.name}]`, new Attrs(bs.attributes).str("name") ?? bs.name])),
+    ...frontendPartNames(front.primary),
+  };
+  f.note(partNamesNote(front.primary.rule.address, partNames));
+  return { kind: loadBalancerKind, primary: front.primary.rule, addresses: chainAddresses(chain, front.primary.rule), externalName: name, partNames, forProvider: params, ...f };
 }

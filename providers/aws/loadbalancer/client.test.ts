@@ -246,6 +246,82 @@ describe("LoadBalancerClient", () => {
     expect(adopted.exists).toBe(true);
   });
 
+  describe("target groups named by terraplane.dev/external-names", () => {
+    /** A set as Terraform made it: untagged load balancer and target group under Terraform's names, a listener forwarding to it. */
+    async function terraformMade(fake: FakeElb): Promise<void> {
+      const lb = await fake.createLoadBalancer({ Name: "web", Type: "application", Scheme: "internet-facing", Subnets: ["subnet-a", "subnet-b"], Tags: [{ Key: "team", Value: "web" }] });
+      const tg = await fake.createTargetGroup({ Name: "tf-app-20240101", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip", HealthCheckPath: "/", HealthCheckIntervalSeconds: 30 });
+      await fake.registerTargets(tg.TargetGroupArn ?? "", [{ Id: "10.0.0.1", Port: 80 }]);
+      await fake.createListener({ LoadBalancerArn: lb.LoadBalancerArn, Port: 80, Protocol: "HTTP", DefaultActions: [{ Type: "forward", TargetGroupArn: tg.TargetGroupArn }] });
+      fake.calls.length = 0;
+    }
+    const adopting = (names: Record<string, string>, extra: Parameters<typeof managed>[1] = {}): Lb =>
+      managed(spec(), { ...extra, annotations: { [Annotations.externalName]: "web", [Annotations.externalNames]: JSON.stringify(names) } });
+
+    it("adopts exactly the target group the annotation names: zero diff, no write, found under that name", async () => {
+      const fake = new FakeElb();
+      await terraformMade(fake);
+      const obs = existing(await new LoadBalancerClient(fake).observe(adopting({ "targetGroups[app]": "tf-app-20240101" })));
+      expect(obs.diff).toEqual([]);
+      expect(obs.atProvider?.targetGroups).toMatchObject([{ name: "app", targetGroupName: "tf-app-20240101" }]);
+      expect(fake.writes()).toEqual([]);
+    });
+
+    it("refuses the same untagged target group when nobody named it, saying how to adopt exactly it", async () => {
+      const fake = new FakeElb();
+      await terraformMade(fake);
+      await fake.createTargetGroup({ Name: targetGroupName("web", "app"), Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" });
+      const err = await new LoadBalancerClient(fake).observe(managed(spec(), { annotations: { [Annotations.externalName]: "web" } })).catch((e: unknown) => e);
+      expect(errorClassOf(err)).toBe("InvalidParameter");
+      expect(String(err)).toContain(`target group "${targetGroupName("web", "app")}" (targetGroups[app]) already exists and was not created by this LoadBalancer`);
+      expect(String(err)).toContain(`{"targetGroups[app]": "${targetGroupName("web", "app")}"}`);
+    });
+
+    it("refuses a named target group that another Terraplane resource owns", async () => {
+      const fake = new FakeElb();
+      await terraformMade(fake);
+      const arn = fake.tgs.get("tf-app-20240101")?.TargetGroupArn ?? "";
+      fake.tags.set(arn, { "terraplane.dev/uid": "uid-other" });
+      const err = await new LoadBalancerClient(fake).observe(adopting({ "targetGroups[app]": "tf-app-20240101" })).catch((e: unknown) => e);
+      expect(String(err)).toContain("is managed by another Terraplane resource (its terraplane.dev/uid tag is uid-other)");
+    });
+
+    it.each([
+      ["not JSON", "{app", "not JSON"],
+      ["an array", "[]", "expected a JSON object"],
+      ["an unknown part", '{"listeners[80]": "x"}', '"listeners[80]" is not a part of this LoadBalancer; its parts are targetGroups[app]'],
+      ["a name AWS refuses", '{"targetGroups[app]": "no_underscores"}', '"no_underscores" (for targetGroups[app]) cannot be its name'],
+    ])("refuses an annotation that is %s, terminally", async (_what, raw, message) => {
+      const fake = new FakeElb();
+      await terraformMade(fake);
+      const mr = managed(spec(), { annotations: { [Annotations.externalName]: "web", [Annotations.externalNames]: raw } });
+      const err = await new LoadBalancerClient(fake).observe(mr).catch((e: unknown) => e);
+      expect(errorClassOf(err)).toBe("InvalidParameter");
+      expect(String(err)).toContain(message);
+    });
+
+    it("changes a named target group in place, and deletes it with the load balancer", async () => {
+      const fake = new FakeElb();
+      await terraformMade(fake);
+      const edited = managed(spec({ targetGroups: [{ name: "app", protocol: "HTTP", port: 80, vpcId: "vpc-1", targetType: "ip", healthCheck: { path: "/healthz", intervalSeconds: 30 }, targets: [{ id: "10.0.0.1" }] }] }), {
+        annotations: { [Annotations.externalName]: "web", [Annotations.externalNames]: JSON.stringify({ "targetGroups[app]": "tf-app-20240101" }) },
+      });
+      const client = new LoadBalancerClient(fake);
+      const obs = existing(await client.observe(edited));
+      expect(obs.diff.map((d) => d.path)).toEqual(["targetGroups[app].healthCheck.path"]);
+      await client.update(edited, obs.diff);
+      expect(fake.writes()).toEqual(["ModifyTargetGroup"]);
+      expect(fake.tgs.get("tf-app-20240101")?.HealthCheckPath).toBe("/healthz");
+      const deleting = adopting({ "targetGroups[app]": "tf-app-20240101" }, { deleting: true });
+      const deleter = new LoadBalancerClient(fake);
+      await deleter.observe(deleting);
+      fake.calls.length = 0;
+      await deleter.delete(deleting);
+      expect(fake.writes()).toEqual(["DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup"]);
+      expect(fake.tgs.size).toBe(0);
+    });
+  });
+
   it("replaces a renamed target group: creates the new one, repoints the listener, then deletes the old", async () => {
     const fake = new FakeElb();
     const mr = await created(fake);

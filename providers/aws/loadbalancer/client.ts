@@ -6,11 +6,12 @@ import { OwnerTags, ownerTags } from "../tags.ts";
 import type { ElbApi } from "./api.ts";
 import type { ConvergeContext } from "./context.ts";
 import { converge, createLoadBalancerInput } from "./converge.ts";
-import { assertLoadBalancerName, targetGroupName } from "./names.ts";
+import { assertLoadBalancerName } from "./names.ts";
 import { atProvider, diffAll, immutableDiffs, lateInit, matchTargetGroups, readiness } from "./normalize.ts";
 import type { Matched } from "./normalize.ts";
 import { observeLoadBalancer } from "./observed.ts";
 import type { CloudState, ObservedLoadBalancer, ObservedTargetGroup } from "./observed.ts";
+import { mayUse, namingOf } from "./part-names.ts";
 import { readAround, readCloud, readTargetGroups } from "./read.ts";
 import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
@@ -25,13 +26,14 @@ type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
 
 function contextOf(api: ElbApi, mr: Lb): ConvergeContext {
   const lbName = assertLoadBalancerName(mr);
-  return { api, lbName, desired: mr.spec.forProvider, ownerTags: ownerTags(mr), uid: mr.metadata.uid ?? "" };
+  const naming = namingOf(mr, lbName, (mr.spec.forProvider.targetGroups ?? []).map((tg) => tg.name));
+  return { api, lbName, naming, desired: mr.spec.forProvider, ownerTags: ownerTags(mr), uid: mr.metadata.uid ?? "" };
 }
 
-/** Target group names to look for: derived from spec's keys, plus those this resource recorded as its own in status. */
+/** Target group names to look for: spec's keys' (named or derived), those the user named, and those this resource recorded as its own in status. */
 function candidateNames(mr: Lb, ctx: ConvergeContext): string[] {
   const fromStatus = (mr.status?.atProvider?.targetGroups ?? []).filter((tg) => tg.name !== undefined).map((tg) => tg.targetGroupName);
-  return [...(ctx.desired.targetGroups ?? []).map((tg) => targetGroupName(ctx.lbName, tg.name)), ...fromStatus];
+  return [...(ctx.desired.targetGroups ?? []).map((tg) => ctx.naming.nameOf(tg.name)), ...ctx.naming.keyByNamed.keys(), ...fromStatus];
 }
 
 /**
@@ -49,8 +51,8 @@ function assertAdoptable(mr: Managed, lb: ObservedLoadBalancer): void {
   throw new ProviderError("InvalidParameter", message);
 }
 
-function assertTargetGroupsOurs(matched: Matched, uid: string): void {
-  for (const tg of matched.targetGroups.values()) if (tg && tg.tags[OwnerTags.uid] !== uid) throw notOurs(tg.name);
+function assertTargetGroupsOurs(matched: Matched, ctx: ConvergeContext): void {
+  for (const [key, tg] of matched.targetGroups) if (tg && !mayUse(tg, ctx.uid, ctx.naming)) throw notOurs(tg.name, key, tg.tags[OwnerTags.uid]);
 }
 
 /**
@@ -77,7 +79,8 @@ function connectionDetails(lb: ObservedLoadBalancer): ConnectionDetails {
   return details;
 }
 
-const owned = (uid: string) => (tg: ObservedTargetGroup): boolean => tg.tags[OwnerTags.uid] === uid;
+/** Target groups this resource deletes with itself: its own, and those the user named. */
+const deletable = (ctx: ConvergeContext) => (tg: ObservedTargetGroup): boolean => mayUse(tg, ctx.uid, ctx.naming);
 
 export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters, LoadBalancerObservation> {
   readonly #api: ElbApi;
@@ -93,8 +96,8 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     const cloud = await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
     if (!cloud) return this.#missing(mr, ctx);
     assertAdoptable(mr, cloud.lb);
-    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
-    assertTargetGroupsOurs(matched, ctx.uid);
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid, ctx.naming);
+    assertTargetGroupsOurs(matched, ctx);
     this.#seen = { cloud };
     const diff = diffAll(ctx.desired, cloud, matched);
     const late = validLateInit(ctx.desired, lateInit(ctx.desired, cloud, matched));
@@ -111,7 +114,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
   /** No load balancer. While deleting, target groups it leaves behind still have to go (they outlive it). */
   async #missing(mr: Lb, ctx: ConvergeContext): Promise<Observation<LoadBalancerObservation>> {
     if (!mr.metadata.deletionTimestamp) return { exists: false };
-    const leftovers = (await readTargetGroups(this.#api, candidateNames(mr, ctx))).filter(owned(ctx.uid));
+    const leftovers = (await readTargetGroups(this.#api, candidateNames(mr, ctx))).filter(deletable(ctx));
     this.#seen = { leftovers };
     if (leftovers.length === 0) return { exists: false };
     const names = leftovers.map((tg) => tg.name).sort().join(", ");
@@ -122,8 +125,8 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     const ctx = contextOf(this.#api, mr);
     const lb = await this.#ensureLoadBalancer(mr, ctx);
     const cloud = await readAround(this.#api, lb, candidateNames(mr, ctx));
-    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
-    assertTargetGroupsOurs(matched, ctx.uid);
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid, ctx.naming);
+    assertTargetGroupsOurs(matched, ctx);
     await converge(ctx, cloud, matched);
     return { externalName: ctx.lbName, connectionDetails: connectionDetails(cloud.lb) };
   }
@@ -155,8 +158,8 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     if (immutable.length > 0) throw new ProviderError("InvalidParameter", describeImmutable(immutable));
     const cloud = this.#seen && "cloud" in this.#seen ? this.#seen.cloud : await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
     if (!cloud) throw new ProviderError("NotFound", `load balancer "${ctx.lbName}" disappeared before it could be updated`);
-    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid);
-    assertTargetGroupsOurs(matched, ctx.uid);
+    const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid, ctx.naming);
+    assertTargetGroupsOurs(matched, ctx);
     await converge(ctx, cloud, matched);
     return {};
   }
@@ -171,7 +174,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     if ("cloud" in seen) {
       for (const listener of seen.cloud.listeners) await this.#api.deleteListener(listener.arn);
       await this.#api.deleteLoadBalancer(seen.cloud.lb.arn);
-      groups = seen.cloud.targetGroups.filter(owned(ctx.uid));
+      groups = seen.cloud.targetGroups.filter(deletable(ctx));
     } else {
       groups = seen.leftovers;
     }

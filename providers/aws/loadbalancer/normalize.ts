@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { diffField } from "../../../core/diff.ts";
 import type { FieldDiff, Readiness } from "../../../core/provider.ts";
-import { OwnerTags, userTags } from "../tags.ts";
-import { targetGroupName } from "./names.ts";
+import { userTags } from "../tags.ts";
+import { mayUse, naming } from "./part-names.ts";
+import type { TargetGroupNaming } from "./part-names.ts";
 import { REDIRECT_DEFAULTS, TARGET_GROUP_KEY_TAG, compact, compareTargets, sortedUnique } from "./observed.ts";
 import type { CloudState, ObservedAction, ObservedFixedResponse, ObservedListener, ObservedLoadBalancer, ObservedRedirect, ObservedTargetGroup } from "./observed.ts";
 import type { DefaultAction, FixedResponseAction, HealthCheck, ListenerSpec, LoadBalancerObservation, LoadBalancerParameters, RedirectAction, TargetGroupSpec } from "./schema.ts";
@@ -26,26 +27,26 @@ export function manageableTags(observed: Readonly<Record<string, string>>): Reco
 
 /** The desired set matched against what was found in the cloud. */
 export interface Matched {
-  /** Every target group key in spec, with the cloud's target group of its derived name when it exists. */
+  /** Every target group key in spec, with the cloud's target group of its name (the user's or the derived one) when it exists. */
   readonly targetGroups: ReadonlyMap<string, ObservedTargetGroup | undefined>;
-  /** Target groups this resource created (its uid tag) that spec no longer lists: to delete. */
+  /** Target groups this resource created (its uid tag) or the user named, that spec no longer lists: to delete. */
   readonly extraTargetGroups: readonly ObservedTargetGroup[];
   /** Spec key (or, for the extra ones, the key they were created under) of each known target group ARN. */
   readonly keyByArn: ReadonlyMap<string, string>;
 }
 
-/** Matches spec's target groups to the cloud's by derived name, and finds this resource's leftovers. */
-export function matchTargetGroups(desired: LoadBalancerParameters, cloud: CloudState, uid: string): Matched {
+/** Matches spec's target groups to the cloud's by name, and finds this resource's leftovers. */
+export function matchTargetGroups(desired: LoadBalancerParameters, cloud: CloudState, uid: string, names: TargetGroupNaming = naming(cloud.lb.name)): Matched {
   const byName = new Map(cloud.targetGroups.map((tg) => [tg.name, tg]));
   const targetGroups = new Map<string, ObservedTargetGroup | undefined>();
   const keyByArn = new Map<string, string>();
   for (const spec of desired.targetGroups ?? []) {
-    const observed = byName.get(targetGroupName(cloud.lb.name, spec.name));
+    const observed = byName.get(names.nameOf(spec.name));
     targetGroups.set(spec.name, observed);
     if (observed) keyByArn.set(observed.arn, spec.name);
   }
-  const extraTargetGroups = cloud.targetGroups.filter((tg) => !keyByArn.has(tg.arn) && tg.tags[OwnerTags.uid] === uid);
-  for (const tg of extraTargetGroups) keyByArn.set(tg.arn, tg.tags[TARGET_GROUP_KEY_TAG] ?? tg.name);
+  const extraTargetGroups = cloud.targetGroups.filter((tg) => !keyByArn.has(tg.arn) && mayUse(tg, uid, names));
+  for (const tg of extraTargetGroups) keyByArn.set(tg.arn, tg.tags[TARGET_GROUP_KEY_TAG] ?? names.keyByNamed.get(tg.name) ?? tg.name);
   return { targetGroups, extraTargetGroups, keyByArn };
 }
 

@@ -3,11 +3,11 @@ import type { CreateTargetGroupInput, ModifyTargetGroupInput, TargetDescription 
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import { OwnerTags, mapToTags } from "../tags.ts";
 import type { ConvergeContext } from "./context.ts";
-import { targetGroupName } from "./names.ts";
 import { HEALTH_CHECK_FIELDS, desiredTargets, observedTargets } from "./normalize.ts";
 import type { Matched } from "./normalize.ts";
-import { TARGET_GROUP_KEY_TAG, compact } from "./observed.ts";
+import { TARGET_GROUP_KEY_TAG, compact, observeTargetGroup } from "./observed.ts";
 import type { ObservedTargetGroup } from "./observed.ts";
+import { mayUse, targetGroupPart } from "./part-names.ts";
 import type { HealthCheck, TargetGroupSpec } from "./schema.ts";
 
 // Target groups: created under their derived name (tagged with the ownership tags and their key),
@@ -31,7 +31,7 @@ function healthCheckInput(hc: HealthCheck | undefined): Omit<ModifyTargetGroupIn
 export function createTargetGroupInput(ctx: ConvergeContext, spec: TargetGroupSpec, lbVpcId: string | undefined): CreateTargetGroupInput {
   const vpcId = spec.targetType === "lambda" ? undefined : (spec.vpcId ?? lbVpcId);
   return compact({
-    Name: targetGroupName(ctx.lbName, spec.name),
+    Name: ctx.naming.nameOf(spec.name),
     Protocol: spec.protocol,
     Port: spec.port,
     VpcId: vpcId,
@@ -48,19 +48,27 @@ async function createTargetGroup(ctx: ConvergeContext, spec: TargetGroupSpec, lb
     return (await ctx.api.createTargetGroup(input)).TargetGroupArn ?? "";
   } catch (err) {
     if (errorClassOf(err) !== "AlreadyExists") throw err;
-    const [existing] = await ctx.api.describeTargetGroupsByName([input.Name ?? ""]);
-    const tags = existing?.TargetGroupArn ? (await ctx.api.describeTags([existing.TargetGroupArn])).get(existing.TargetGroupArn) : undefined;
-    if (!existing?.TargetGroupArn || tags?.[OwnerTags.uid] !== ctx.uid) throw notOurs(input.Name ?? "", err);
-    return existing.TargetGroupArn;
+    return existingTargetGroup(ctx, input.Name ?? "", spec.name, err);
   }
 }
 
-export function notOurs(name: string, cause?: unknown): ProviderError {
-  return new ProviderError(
-    "InvalidParameter",
-    `target group "${name}" already exists and was not created by this LoadBalancer (its ${OwnerTags.uid} tag differs): delete or rename it, or rename the target group in spec`,
-    { code: "DuplicateTargetGroupName", cause },
-  );
+/** The ARN of the target group already under `name`, when this resource may use it. */
+async function existingTargetGroup(ctx: ConvergeContext, name: string, key: string, cause: unknown): Promise<string> {
+  const [existing] = await ctx.api.describeTargetGroupsByName([name]);
+  const arn = existing?.TargetGroupArn;
+  const tags = arn ? ((await ctx.api.describeTags([arn])).get(arn) ?? {}) : {};
+  if (!existing || !arn || !mayUse(observeTargetGroup(existing, tags, []), ctx.uid, ctx.naming)) throw notOurs(name, key, tags[OwnerTags.uid], cause);
+  return arn;
+}
+
+/** A target group this resource may not use: another Terraplane resource's, or one nobody named (found under the derived name). */
+export function notOurs(name: string, key: string, owner: string | undefined, cause?: unknown): ProviderError {
+  const message =
+    owner !== undefined
+      ? `target group "${name}" (targetGroups[${key}]) is managed by another Terraplane resource (its ${OwnerTags.uid} tag is ${owner}): use another name`
+      : `target group "${name}" (targetGroups[${key}]) already exists and was not created by this LoadBalancer: to adopt exactly this one, ` +
+        `name it in the annotation terraplane.dev/external-names, e.g. {"${targetGroupPart(key)}": "${name}"}; otherwise delete or rename it, or rename the target group in spec`;
+  return new ProviderError("InvalidParameter", message, { code: "DuplicateTargetGroupName", cause });
 }
 
 function healthCheckDiffers(spec: HealthCheck | undefined, observed: HealthCheck): boolean {

@@ -124,6 +124,27 @@ describe("CdnClient", () => {
     await expect(new CdnClient({ api: fake.api(), project: "p" }).observe(cdnObject())).rejects.toThrow(/backend bucket "shop-bb" already exists and was not created by this CDN/);
   });
 
+  it("adopts exactly the parts terraplane.dev/external-names names (zero diff, no write), and refuses an unnamed unmarked one under a derived name", async () => {
+    const fake = new FakeCompute();
+    const legacy = cdnObject();
+    legacy.metadata = { ...legacy.metadata, name: "legacy", uid: "u-legacy" };
+    await converge(fake, legacy);
+    for (const c of [fake.backendBuckets, fake.urlMaps, fake.targetHttpProxies, fake.addresses, fake.forwardingRules]) for (const r of c.items.values()) r.description = "";
+    fake.calls.length = 0;
+    const named = { backend: "legacy-bb", urlMap: "legacy-um", targetProxy: "legacy-proxy", address: "legacy-ip", forwardingRule: "legacy-fr" };
+    const mr = cdnObject();
+    mr.metadata.annotations = { "terraplane.dev/external-name": "shop", "terraplane.dev/external-names": JSON.stringify(named) };
+    expect(existing(await reconcile(fake, mr))).toMatchObject({ diff: [], ready: "Available" });
+    expect(fake.mutations()).toEqual([]);
+
+    fake.forwardingRules.seed({ name: "shop-fr", description: "" });
+    const { forwardingRule: _fr, ...partial } = named;
+    mr.metadata.annotations = { ...mr.metadata.annotations, "terraplane.dev/external-names": JSON.stringify(partial) };
+    await expect(reconcile(fake, mr)).rejects.toThrow('forwarding rule "shop-fr" already exists and was not created by this CDN, and terraplane.dev/external-names does not name it');
+    mr.metadata.annotations = { ...mr.metadata.annotations, "terraplane.dev/external-names": JSON.stringify({ ...named, "backendServices[web]": "x" }) };
+    await expect(reconcile(fake, mr)).rejects.toThrow('"backendServices[web]" is not a part of this CDN; its parts are backend, urlMap, targetProxy, address, forwardingRule');
+  });
+
   it("deletes only what it created: a part someone else made under its name is left alone", async () => {
     const fake = new FakeCompute();
     const mr = cdnObject();

@@ -8,7 +8,7 @@ import { globalRef, namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
 import { checkPending } from "../compute/operations.ts";
 import type { PendingCheck } from "../compute/operations.ts";
-import { ownedByDescription, ownerDescription } from "../ownership.ts";
+import { ownedByDescription, ownedByOtherDescription, ownerDescription } from "../ownership.ts";
 import {
   bucketInsertBody,
   bucketUpdateBody,
@@ -60,6 +60,7 @@ function backendState(ctx: BackendContext, resource: BackendBucket | BackendServ
     exists: true,
     ...(resource.selfLink ? { selfLink: resource.selfLink } : {}),
     owned: ownedByDescription(ctx.owner, resource.description),
+    ownedByOther: ownedByOtherDescription(ctx.owner, resource.description),
     diff,
     ...(diff.length > 0 ? { fix } : {}),
     details: {},
@@ -217,7 +218,7 @@ export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> 
 
   #parts(mr: Managed, params: CdnParameters, view: BackendView): Part[] {
     const { api, project } = this.#o;
-    const names = namesOf(mr);
+    const names = namesOf(mr, KIND);
     const ctx: BackendContext = { api, project, owner: mr, names, params, view };
     const backend = params.origin.bucketName !== undefined ? bucketPart(ctx) : servicePart(ctx);
     const frontend = frontendParts({ api, project, owner: mr, names, routesTo: [backend.key], paths: FRONTEND_PATHS }, frontendSpec(params, project, names));

@@ -1,9 +1,10 @@
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import { waves } from "../../../core/graph.ts";
 import { Annotations } from "../../../core/managed.ts";
+import { partNames } from "../../../core/part-names.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { FieldDiff, Managed, OperationRef, Readiness } from "../../../core/provider.ts";
-import { ownedByDescription, ownerDescription, ownerLabels } from "../ownership.ts";
+import { ownedByDescription, ownedByOtherDescription, ownerDescription, ownerLabels } from "../ownership.ts";
 import type { Collection, ComputeOperation, ResourceApi, ResourceReader } from "./api.ts";
 import { describeOperation, pendingOperation, statusName } from "./operations.ts";
 
@@ -28,6 +29,8 @@ export interface PartState {
   readonly selfLink?: string;
   /** Its description carries this object's uid: Terraplane created it for this object. */
   readonly owned: boolean;
+  /** Its description carries another Terraplane object's uid. */
+  readonly ownedByOther?: boolean;
   /** Normalised differences from the desired state (paths under spec.forProvider). */
   readonly diff: readonly FieldDiff[];
   /** Starts the call that removes `diff`; undefined when there is none or the difference cannot be changed in place. */
@@ -96,6 +99,7 @@ function stateOf<R extends ComputeResource>(spec: PartSpec<R>, fixer: ((observed
     exists: true,
     ...(observed.selfLink ? { selfLink: observed.selfLink } : {}),
     owned: ownedByDescription(spec.owner, observed.description),
+    ownedByOther: ownedByOtherDescription(spec.owner, observed.description),
     diff,
     ...(fixable ? { fix: () => fixer(observed, diff) } : {}),
     details: spec.details?.(observed) ?? {},
@@ -140,20 +144,50 @@ export async function readChain(parts: readonly Part[]): Promise<Observed[]> {
 }
 
 /**
- * Refuses parts that exist but were not created for this object, unless the object adopts them by
- * the external-name annotation (an import: the annotation names the base the part names derive from).
+ * Whether this object may take an existing part it did not create (ADR 0012): one the user named
+ * in terraplane.dev/external-names, unless another Terraplane object owns it; or, when that
+ * annotation is absent, any part under the names derived from the external-name annotation (the
+ * base names the whole chain in Terraplane's layout).
  */
+function adoptable(mr: Managed, o: Observed): boolean {
+  const named = partNames(mr);
+  if (named.size > 0) return named.has(o.part.key) && o.state.ownedByOther !== true;
+  return externalName(mr) !== undefined;
+}
+
+function partList(parts: readonly Observed[]): string {
+  return parts.map((o) => o.part.what).join(", ");
+}
+
+/** Refuses parts that exist but were not created for this object, unless adoptable names them. */
 export function assertOwned(chain: readonly Observed[], mr: Managed, kind: string): void {
-  if (externalName(mr) !== undefined) return;
-  const foreign = chain.filter((o) => o.state.exists && !o.state.owned && !o.part.external);
+  const foreign = chain.filter((o) => o.state.exists && !o.state.owned && !o.part.external && !adoptable(mr, o));
   if (foreign.length === 0) return;
-  const list = foreign.map((o) => o.part.what).join(", ");
-  throw new ProviderError(
-    "AlreadyExists",
-    `${list} already exist${foreign.length === 1 ? "s" : ""} and ${foreign.length === 1 ? "was" : "were"} not created by this ${kind}: to manage ${foreign.length === 1 ? "it" : "them"}, ` +
-      `set the annotation ${Annotations.externalName}: ${mr.metadata.name} (with managementPolicies ["Observe"] to only watch; otherwise ${foreign.length === 1 ? "it is" : "they are"} changed to match spec ` +
-      `and deleted with this ${kind} unless deletionPolicy is Orphan); or choose another name`,
-    { code: "alreadyExists" },
+  const others = foreign.filter((o) => o.state.ownedByOther === true);
+  const message = others.length > 0 ? ownedElsewhere(others, kind) : partNames(mr).size > 0 ? notNamed(foreign, kind) : notAdopted(foreign, mr, kind);
+  throw new ProviderError("AlreadyExists", message, { code: "alreadyExists" });
+}
+
+function ownedElsewhere(parts: readonly Observed[], kind: string): string {
+  return `${partList(parts)} ${parts.length === 1 ? "is" : "are"} managed by another Terraplane object: choose other names for this ${kind}`;
+}
+
+/** Found under a derived name while the user named the parts to adopt: a coincidence, never adopted. */
+function notNamed(parts: readonly Observed[], kind: string): string {
+  const one = parts.length === 1;
+  const example = JSON.stringify(Object.fromEntries(parts.map((o) => [o.part.key, o.part.name])));
+  return (
+    `${partList(parts)} already exist${one ? "s" : ""} and ${one ? "was" : "were"} not created by this ${kind}, and ${Annotations.externalNames} does not name ${one ? "it" : "them"}: ` +
+    `to adopt exactly ${one ? "that one" : "those"}, add ${example} to the annotation; otherwise delete or rename ${one ? "it" : "them"} in Google Cloud`
+  );
+}
+
+function notAdopted(parts: readonly Observed[], mr: Managed, kind: string): string {
+  const one = parts.length === 1;
+  return (
+    `${partList(parts)} already exist${one ? "s" : ""} and ${one ? "was" : "were"} not created by this ${kind}: to manage ${one ? "it" : "them"}, ` +
+    `set the annotation ${Annotations.externalName}: ${mr.metadata.name} (with managementPolicies ["Observe"] to only watch; otherwise ${one ? "it is" : "they are"} changed to match spec ` +
+    `and deleted with this ${kind} unless deletionPolicy is Orphan), or name each existing part in ${Annotations.externalNames}; or choose another name`
   );
 }
 
@@ -177,9 +211,9 @@ export function topExists(chain: readonly Observed[]): boolean {
   return (inWaves(chain).at(-1) ?? []).every((o) => o.state.exists);
 }
 
-/** A part this object may delete: one created for it, or any when it adopted the chain by the external-name annotation. */
+/** A part this object may delete: one created for it, or one it adopted (see adoptable). */
 export function mayDelete(mr: Managed, o: Observed): boolean {
-  return o.state.owned || externalName(mr) !== undefined;
+  return o.state.owned || adoptable(mr, o);
 }
 
 export function anyManagedExists(chain: readonly Observed[]): boolean {

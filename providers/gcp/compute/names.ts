@@ -1,10 +1,14 @@
 import { createHash } from "node:crypto";
+import { checkedPartNames } from "../../../core/part-names.ts";
+import type { PartNames } from "../../../core/part-names.ts";
 import { externalName } from "../../../core/policies.ts";
 import type { Managed } from "../../../core/provider.ts";
 
 // Names of the compute resources a LoadBalancer or CDN manages, derived deterministically from the
 // managed object's base name (the terraplane.dev/external-name annotation, else metadata.name), so a
 // create whose answer was lost finds the same resource again instead of making a second one.
+// A part the user named in the terraplane.dev/external-names annotation (ADR 0012: an import of
+// what Terraform made) has that name instead.
 // Compute names follow RFC 1035: [a-z]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
 
 export const MAX_NAME = 63;
@@ -61,22 +65,44 @@ export interface ChainNames {
   readonly forwardingRule: string;
 }
 
-export function chainNames(base: string): ChainNames {
+/** The names of the parts, derived from `base` except those `named` gives by part key (`urlMap`, `backendServices[web]`, `backend`). */
+export function chainNames(base: string, named: PartNames = new Map()): ChainNames {
+  const pick = (key: string, derived: () => string): string => named.get(key) ?? derived();
   return {
     base,
-    healthCheck: computeName(base, Suffix.healthCheck),
-    backendService: (key) => (key === undefined ? computeName(base, Suffix.backendService) : computeName(base, Suffix.backendService, key)),
-    backendBucket: (key) => (key === undefined ? computeName(base, Suffix.backendBucket) : computeName(base, Suffix.backendBucket, key)),
-    urlMap: computeName(base, Suffix.urlMap),
-    targetProxy: computeName(base, Suffix.targetProxy),
-    address: computeName(base, Suffix.address),
-    forwardingRule: computeName(base, Suffix.forwardingRule),
+    healthCheck: pick("healthCheck", () => computeName(base, Suffix.healthCheck)),
+    backendService: (key) =>
+      key === undefined ? pick("backend", () => computeName(base, Suffix.backendService)) : pick(`backendServices[${key}]`, () => computeName(base, Suffix.backendService, key)),
+    backendBucket: (key) => (key === undefined ? pick("backend", () => computeName(base, Suffix.backendBucket)) : computeName(base, Suffix.backendBucket, key)),
+    urlMap: pick("urlMap", () => computeName(base, Suffix.urlMap)),
+    targetProxy: pick("targetProxy", () => computeName(base, Suffix.targetProxy)),
+    address: pick("address", () => computeName(base, Suffix.address)),
+    forwardingRule: pick("forwardingRule", () => computeName(base, Suffix.forwardingRule)),
   };
 }
 
-/** chainNames for a managed object. */
-export function namesOf(mr: Managed): ChainNames {
-  return chainNames(baseName(mr));
+/** The part keys each composite kind can name in terraplane.dev/external-names. */
+const FRONTEND_KEYS = ["urlMap", "targetProxy", "address", "forwardingRule"] as const;
+export const PART_KEYS = {
+  LoadBalancer: ["healthCheck", "backendServices[<key>]", ...FRONTEND_KEYS],
+  CDN: ["backend", ...FRONTEND_KEYS],
+} as const;
+const SERVICE_KEY = /^backendServices\[[a-z]([-a-z0-9]*[a-z0-9])?\]$/;
+
+function isPartKey(kind: keyof typeof PART_KEYS, key: string): boolean {
+  if (kind === "LoadBalancer" && SERVICE_KEY.test(key)) return true;
+  return PART_KEYS[kind].some((k) => k === key && !k.includes("<"));
+}
+
+/** chainNames for a managed object, with its terraplane.dev/external-names checked (a wrong key or name is a terminal error). */
+export function namesOf(mr: Managed, kind: keyof typeof PART_KEYS): ChainNames {
+  const named = checkedPartNames(mr, {
+    kind,
+    isKey: (key) => isPartKey(kind, key),
+    keys: PART_KEYS[kind],
+    nameProblem: (name) => (isComputeName(name) ? undefined : "compute names are 1 to 63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen"),
+  });
+  return chainNames(baseName(mr), named);
 }
 
 // ---- references ----------------------------------------------------------------------------

@@ -176,6 +176,85 @@ describe("LoadBalancerClient", () => {
     await expect(client(fake).observe(lb({}, { annotations: { "terraplane.dev/external-name": "shop" } }))).resolves.toMatchObject({ exists: false });
   });
 
+  describe("parts named by terraplane.dev/external-names", () => {
+    const NAMED = {
+      healthCheck: "legacy-hc",
+      "backendServices[web]": "legacy-bs-web",
+      urlMap: "legacy-um",
+      targetProxy: "legacy-proxy",
+      address: "legacy-ip",
+      forwardingRule: "legacy-fr",
+    };
+
+    /** A chain under names Terraplane would never derive for "shop", with no Terraplane mark on any part (as Terraform leaves them). */
+    async function terraformMade(fake: FakeCompute): Promise<void> {
+      const other = lb();
+      other.metadata = { ...other.metadata, name: "legacy", uid: "ffffffff-0000-0000-0000-000000000000" };
+      await converge(fake, other);
+      const collections = [fake.healthChecks, fake.backendServices, fake.urlMaps, fake.targetHttpProxies, fake.addresses, fake.forwardingRules];
+      for (const c of collections) for (const r of c.items.values()) r.description = "made by terraform";
+      fake.calls.length = 0;
+    }
+    const adopting = (names: Record<string, string>): Lb => lb({}, { annotations: { "terraplane.dev/external-name": "shop", "terraplane.dev/external-names": JSON.stringify(names) } });
+
+    it("adopts exactly the named parts: zero diff, Available, no write", async () => {
+      const fake = new FakeCompute();
+      await terraformMade(fake);
+      const obs = existing(await client(fake).observe(adopting(NAMED)));
+      expect(obs).toMatchObject({ diff: [], ready: "Available" });
+      expect(obs.atProvider).toMatchObject({ forwardingRule: { name: "legacy-fr", exists: true }, urlMap: { name: "legacy-um", exists: true } });
+      expect(fake.mutations()).toEqual([]);
+    });
+
+    it("refuses an unmarked part found under a derived name that the annotation does not name, and says how to name it", async () => {
+      const fake = new FakeCompute();
+      await terraformMade(fake);
+      fake.urlMaps.seed({ name: "shop-um", description: "by hand" });
+      const { urlMap: _named, ...withoutUrlMap } = NAMED;
+      await expect(client(fake).observe(adopting(withoutUrlMap))).rejects.toThrow(
+        'URL map "shop-um" already exists and was not created by this LoadBalancer, and terraplane.dev/external-names does not name it: to adopt exactly that one, add {"urlMap":"shop-um"} to the annotation',
+      );
+    });
+
+    it("refuses a named part another Terraplane object owns", async () => {
+      const fake = new FakeCompute();
+      await terraformMade(fake);
+      const hc = fake.healthChecks.items.get("legacy-hc");
+      if (hc) hc.description = "Managed by Terraplane: LoadBalancer team/legacy (uid ffffffff-0000-0000-0000-000000000000)";
+      await expect(client(fake).observe(adopting(NAMED))).rejects.toThrow('health check "legacy-hc" is managed by another Terraplane object');
+    });
+
+    it.each([
+      ['{"hc": "x"}', '"hc" is not a part of this LoadBalancer; its parts are healthCheck, backendServices[<key>], urlMap, targetProxy, address, forwardingRule'],
+      ['{"urlMap": "Not_A_Name"}', '"Not_A_Name" (for urlMap) cannot be its name: compute names are'],
+      ['{"urlMap": 7}', 'the name of part "urlMap" must be a non-empty string'],
+    ])("refuses the annotation %s terminally", async (raw, message) => {
+      const err = await client(new FakeCompute()).observe(lb({}, { annotations: { "terraplane.dev/external-names": raw } })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ errorClass: "InvalidParameter" });
+      expect(String(err)).toContain(message);
+    });
+
+    it("changes and deletes the named parts under their own names", async () => {
+      const fake = new FakeCompute();
+      await terraformMade(fake);
+      const mr = adopting(NAMED);
+      mr.spec.forProvider = LoadBalancerParameters.parse({ ...mr.spec.forProvider, healthCheck: { ...HC, requestPath: "/ready" } });
+      await converge(fake, mr);
+      expect(fake.mutations()).toEqual(["healthChecks.update:legacy-hc"]);
+      const start = fake.mutations().length;
+      mr.metadata.deletionTimestamp = new Date();
+      for (let i = 0; i < 20 && (await reconcile(fake, mr)).called !== "released"; i++) fake.finish();
+      expect(fake.mutations().slice(start)).toEqual([
+        "forwardingRules.delete:legacy-fr",
+        "targetHttpProxies.delete:legacy-proxy",
+        "urlMaps.delete:legacy-um",
+        "backendServices.delete:legacy-bs-web",
+        "healthChecks.delete:legacy-hc",
+        "addresses.delete:legacy-ip",
+      ]);
+    });
+  });
+
   it("deletes in reverse order, one level per reconcile, only what it owns", async () => {
     const fake = new FakeCompute();
     const mr = lb();

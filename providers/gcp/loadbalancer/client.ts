@@ -142,7 +142,7 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
 
   async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
     const params = mr.spec.forProvider;
-    const built = this.#build(mr, params, namesOf(mr));
+    const built = this.#build(mr, params, namesOf(mr, KIND));
     const pending = await checkPending(this.#o.api, this.#o.project, mr, { ledger: this.#ledger });
     const [chain, stale] = await Promise.all([readChain(built.parts), readChain(built.stale)]);
     this.#looked = { params, chain, stale, seen: built.seen };
