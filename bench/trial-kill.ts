@@ -25,6 +25,7 @@ import { stateDir } from "../sandbox/launcher/paths.ts";
 import { down, up } from "../sandbox/launcher/sandbox.ts";
 import type { SandboxInfo } from "../sandbox/launcher/sandbox.ts";
 import { Cleanup } from "./_lifecycle.ts";
+import { mutationAnswers } from "./trial-kill/aim.ts";
 import { TrialCloud } from "./trial-kill/cloud.ts";
 import { TrialCluster } from "./trial-kill/cluster.ts";
 import { TRIAL_KINDS } from "./trial-kill/kinds.ts";
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     "poll-interval": { type: "string", default: "5s" },
     // How long the emulator keeps this run's GCP operations RUNNING, so kills land while some are in flight.
     "operation-delay-ms": { type: "string", default: "400" },
+    // Share of kills aimed at the moment just after a cloud answered a create, update or delete (bench/trial-kill/aim.ts).
+    "aimed-share": { type: "string", default: "0.4" },
     // Leader election as `make sandbox` runs it: a SIGKILLed leader's Lease stays held for its 15 s,
     // so each restart idles that long. Off by default (the trial is about the reconcile, not the Lease).
     "leader-elect": { type: "boolean", default: false },
@@ -61,6 +64,12 @@ const deadline = Date.now() + count("timeout-seconds", 1) * 1000;
 function count(name: "kills" | "per-kind" | "seed" | "timeout-seconds" | "max-up-ms" | "operation-delay-ms", min: number): number {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min} (got ${String(values[name])})`);
+  return n;
+}
+
+function share(name: "aimed-share"): number {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < 0 || n > 0.9) throw new Error(`--${name} must be a number from 0 to 0.9 (got ${String(values[name])})`);
   return n;
 }
 
@@ -135,7 +144,9 @@ await cleanup.run(async () => {
   const stats = await killLoop({
     kills,
     maxUpMs: count("max-up-ms", 1),
-    startingShare: 0.15,
+    startingShare: 0.1,
+    aimedShare: share("aimed-share"),
+    mutationAnswers: mutationAnswers([info.awsEndpoint, info.gcpEndpoint]),
     random,
     spawn,
     current: (c) => (current = c),
@@ -161,6 +172,7 @@ await cleanup.run(async () => {
     seed,
     kills: stats.kills,
     killsWhileStarting: stats.killsWhileStarting,
+    killsAimedAtMutations: stats.aimedHits,
     meanUpMsBeforeKill: stats.upMs.length ? Math.round(stats.upMs.reduce((a, b) => a + b, 0) / stats.upMs.length) : 0,
     unexpectedExits: stats.unexpectedExits.length,
     operations: workload.counts,

@@ -9,6 +9,9 @@ export interface KillStats {
   kills: number;
   /** Kills that landed before the controller answered /readyz (it was still starting or waiting for its Lease). */
   killsWhileStarting: number;
+  /** Kills aimed at the moment just after a cloud answered a mutation (see aim.ts), and how many found one before maxUpMs. */
+  aimed: number;
+  aimedHits: number;
   /** Lifetimes after ready, in ms, of the controllers killed after ready. */
   upMs: number[];
   /** Controllers that exited by themselves before their kill: a crash the trial did not cause. */
@@ -21,6 +24,9 @@ export interface KillerOptions {
   readonly maxUpMs: number;
   /** Share of kills aimed at a controller that is still starting. */
   readonly startingShare: number;
+  /** Share of kills aimed just after a cloud answered a mutation, and the counter of such answers. */
+  readonly aimedShare: number;
+  readonly mutationAnswers: () => Promise<number>;
   readonly random: Random;
   readonly spawn: () => Promise<StartingController>;
   /** Set to the controller running now, so the run's cleanup can stop it. */
@@ -30,17 +36,22 @@ export interface KillerOptions {
 }
 
 export async function killLoop(o: KillerOptions): Promise<KillStats> {
-  const stats: KillStats = { kills: 0, killsWhileStarting: 0, upMs: [], unexpectedExits: [] };
+  const stats: KillStats = { kills: 0, killsWhileStarting: 0, aimed: 0, aimedHits: 0, upMs: [], unexpectedExits: [] };
   while (stats.kills < o.kills) {
     if (o.signal.aborted) throw new Error("stopped");
     const controller = await o.spawn();
     o.current(controller);
-    if (o.random() < o.startingShare) {
+    const roll = o.random();
+    if (roll < o.startingShare) {
       await sleep(o.random() * 3_000);
       if (!(await readyNow(controller))) stats.killsWhileStarting++;
     } else if (await readyOrExited(controller, stats)) {
-      const up = Math.round(o.random() * o.maxUpMs);
-      await sleep(up);
+      const t0 = Date.now();
+      if (roll < o.startingShare + o.aimedShare) {
+        stats.aimed++;
+        if (await afterNextMutation(o)) stats.aimedHits++;
+      } else await sleep(o.random() * o.maxUpMs);
+      const up = Date.now() - t0;
       if (!controller.alive()) stats.unexpectedExits.push(`pid ${controller.pid} exited by itself ${up} ms after ready:\n${logTail(controller.logFile, 10)}`);
       stats.upMs.push(up);
     } else if (stats.unexpectedExits.length > 3) {
@@ -53,6 +64,20 @@ export async function killLoop(o: KillerOptions): Promise<KillStats> {
     if (stats.kills % 10 === 0 || stats.kills === o.kills) o.log(`${stats.kills}/${o.kills} kills (${stats.killsWhileStarting} while starting)`);
   }
   return stats;
+}
+
+/** Until a cloud answers a mutation (then 0–50 ms more: the controller is handling the answer), or maxUpMs; true when one came. */
+async function afterNextMutation(o: KillerOptions): Promise<boolean> {
+  const deadline = Date.now() + o.maxUpMs;
+  const before = await o.mutationAnswers();
+  while (Date.now() < deadline) {
+    await sleep(5);
+    if ((await o.mutationAnswers()) > before) {
+      await sleep(o.random() * 50);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Waits for /readyz; false (and the reason recorded) when the controller exited first. */
