@@ -31,7 +31,9 @@ import { TrialCluster } from "./trial-kill/cluster.ts";
 import { TRIAL_KINDS } from "./trial-kill/kinds.ts";
 import type { TrialScope } from "./trial-kill/kinds.ts";
 import { killLoop } from "./trial-kill/killer.ts";
+import type { KillStats } from "./trial-kill/killer.ts";
 import { judge, waitConverged, waitGone } from "./trial-kill/verdict.ts";
+import type { Verdict } from "./trial-kill/verdict.ts";
 import { Workload } from "./trial-kill/workload.ts";
 
 const { values } = parseArgs({
@@ -168,34 +170,55 @@ await cleanup.run(async () => {
   const left = await cloud.inventory();
   for (const r of left) log(`leak: ${r.kind} ${r.owner}: ${r.what}`);
 
-  const result = {
-    seed,
-    kills: stats.kills,
-    killsWhileStarting: stats.killsWhileStarting,
-    killsAimedAtMutations: stats.aimedHits,
-    meanUpMsBeforeKill: stats.upMs.length ? Math.round(stats.upMs.reduce((a, b) => a + b, 0) / stats.upMs.length) : 0,
-    unexpectedExits: stats.unexpectedExits.length,
-    operations: workload.counts,
-    kinds: verdict.kinds,
-    duplicates: verdict.duplicates,
-    strays: verdict.strays,
-    missing: verdict.missing,
-    needingPerson: verdict.needingPerson.length,
-    allReady: verdict.allReady,
-    convergeSeconds: convergedAfter,
-    deletedAll: gone,
-    leaks: left.length,
-    seconds: Math.round((Date.now() - t0) / 1000),
-  };
   for (const n of verdict.needingPerson) log(`needs a person: ${n}`);
+  const result = resultOf({ seed, stats, workload, verdict, convergedAfter, gone, leaks: left.length, seconds: Math.round((Date.now() - t0) / 1000) });
   console.log(JSON.stringify(result));
-  const clean = result.duplicates === 0 && result.strays === 0 && result.missing === 0 && result.needingPerson === 0 && result.allReady && result.leaks === 0 && gone && result.unexpectedExits === 0;
+  const clean = isClean(result);
   console.error(
     `trial-kill: ${clean ? "PASS" : "FAIL"}: ${result.kills} kills (seed ${seed}), ${workload.counts.creates}/${workload.counts.edits}/${workload.counts.deletes} creates/edits/deletes, ` +
       `${result.duplicates} duplicates, ${result.leaks} leaks, ${result.needingPerson} needing a person, all Ready: ${result.allReady}, ${result.seconds}s`,
   );
   if (!clean) process.exitCode = 1;
 });
+
+interface RunFacts {
+  readonly seed: number;
+  readonly stats: KillStats;
+  readonly workload: Workload;
+  readonly verdict: Verdict;
+  readonly convergedAfter: number;
+  readonly gone: boolean;
+  readonly leaks: number;
+  readonly seconds: number;
+}
+
+/** The JSON line. */
+function resultOf(f: RunFacts) {
+  const { stats, verdict } = f;
+  return {
+    seed: f.seed,
+    kills: stats.kills,
+    killsWhileStarting: stats.killsWhileStarting,
+    killsAimedAtMutations: stats.aimedHits,
+    meanUpMsBeforeKill: stats.upMs.length ? Math.round(stats.upMs.reduce((a, b) => a + b, 0) / stats.upMs.length) : 0,
+    unexpectedExits: stats.unexpectedExits.length,
+    operations: f.workload.counts,
+    kinds: verdict.kinds,
+    duplicates: verdict.duplicates,
+    strays: verdict.strays,
+    missing: verdict.missing,
+    needingPerson: verdict.needingPerson.length,
+    allReady: verdict.allReady,
+    convergeSeconds: f.convergedAfter,
+    deletedAll: f.gone,
+    leaks: f.leaks,
+    seconds: f.seconds,
+  };
+}
+
+function isClean(r: ReturnType<typeof resultOf>): boolean {
+  return r.duplicates + r.strays + r.missing + r.needingPerson + r.leaks + r.unexpectedExits === 0 && r.allReady && r.deletedAll;
+}
 
 /** The namespace, a namespaced AWS ProviderConfig (credentials from a Secret, the run's region) and a GCP one (the run's project). */
 async function configure(info: SandboxInfo, scope: TrialScope, gcpProject: string, emulator: GcpEmulatorClient): Promise<void> {

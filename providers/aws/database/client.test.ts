@@ -246,10 +246,9 @@ describe("a generated password lost by a crash between create and the connection
     const obs = existing(await client(api, {}, ledger).observe(mr()));
     expect(obs.diff).toEqual([{ path: "masterPassword", desired: undefined, observed: undefined, sensitive: true }]);
     const result = await client(api, {}, ledger).update(mr(), obs.diff);
-    const sent = api.inputs("modify");
-    expect(sent).toEqual([{ DBInstanceIdentifier: "orders", MasterUserPassword: expect.stringMatching(/^[A-Za-z0-9]{32}$/) }]);
-    const password = result.connectionDetails?.password;
-    expect(password).toBe((sent[0] as ModifyDBInstanceMessage).MasterUserPassword);
+    const password = result.connectionDetails?.password ?? "";
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(api.inputs("modify")).toEqual([{ DBInstanceIdentifier: "orders", MasterUserPassword: password }]);
     // Published: the next observe is in step.
     expect(existing(await client(api, { publishedPassword: password }, ledger).observe(mr())).diff).toEqual([]);
   });
@@ -258,7 +257,7 @@ describe("a generated password lost by a crash between create and the connection
     "adopted by external name": { reason: "an instance Terraplane did not create: its password belongs to someone", resource: mr({}, { annotations: { "terraplane.dev/external-name": "orders" } }), db: instance({ TagList: [] }) },
     "read-only import": { reason: "no Update in managementPolicies", resource: { ...mr(), spec: { ...mr().spec, managementPolicies: ["Observe"] } }, db: instance() },
     "no connection Secret": { reason: "nowhere to publish one (and a generated password needs one)", resource: mr({}, { connectionSecret: false }), db: instance() },
-    "being deleted": { reason: "the connection Secret is not read while deleting", resource: { ...mr(), metadata: { ...mr().metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } }, db: instance() },
+    "being deleted": { reason: "the connection Secret is not read while deleting", resource: { ...mr(), metadata: { ...mr().metadata, deletionTimestamp: new Date("2026-01-01T00:00:00Z") } }, db: instance() },
   };
   for (const [name, { reason, resource, db }] of Object.entries(notOurs)) {
     it(`leaves the password alone: ${name}`, async () => {
