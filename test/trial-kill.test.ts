@@ -43,6 +43,7 @@ describe("make trial-kill, smoke form", () => {
     expect(trial.code, log).toBe(0);
     expect(trial.stdout, log).toHaveLength(1);
     const result = Result.parse(JSON.parse(trial.stdout[0] ?? ""));
+    console.info(`trial-kill smoke: ${trial.stdout[0] ?? ""}`);
     expect(Object.keys(result.kinds).sort()).toEqual(["aws/CDN", "aws/Database", "aws/LoadBalancer", "gcp/CDN", "gcp/Database", "gcp/LoadBalancer"]);
     for (const [kind, counts] of Object.entries(result.kinds)) {
       expect(counts.managed, kind).toBeGreaterThanOrEqual(1); // every kind was still there at the end, converged

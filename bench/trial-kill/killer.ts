@@ -46,14 +46,7 @@ export async function killLoop(o: KillerOptions): Promise<KillStats> {
       await sleep(o.random() * 3_000);
       if (!(await readyNow(controller))) stats.killsWhileStarting++;
     } else if (await readyOrExited(controller, stats)) {
-      const t0 = Date.now();
-      if (roll < o.startingShare + o.aimedShare) {
-        stats.aimed++;
-        if (await afterNextMutation(o)) stats.aimedHits++;
-      } else await sleep(o.random() * o.maxUpMs);
-      const up = Date.now() - t0;
-      if (!controller.alive()) stats.unexpectedExits.push(`pid ${controller.pid} exited by itself ${up} ms after ready:\n${logTail(controller.logFile, 10)}`);
-      stats.upMs.push(up);
+      await liveUntilKill(o, controller, stats, roll < o.startingShare + o.aimedShare);
     } else if (stats.unexpectedExits.length > 3) {
       await controller.kill();
       throw new Error(`the controller keeps exiting by itself:\n${stats.unexpectedExits.join("\n")}`);
@@ -64,6 +57,18 @@ export async function killLoop(o: KillerOptions): Promise<KillStats> {
     if (stats.kills % 10 === 0 || stats.kills === o.kills) o.log(`${stats.kills}/${o.kills} kills (${stats.killsWhileStarting} while starting)`);
   }
   return stats;
+}
+
+/** A ready controller's life: until just after the next mutation's answer (aimed), or a random time. */
+async function liveUntilKill(o: KillerOptions, controller: StartingController, stats: KillStats, aimed: boolean): Promise<void> {
+  const t0 = Date.now();
+  if (aimed) {
+    stats.aimed++;
+    if (await afterNextMutation(o)) stats.aimedHits++;
+  } else await sleep(o.random() * o.maxUpMs);
+  const up = Date.now() - t0;
+  if (!controller.alive()) stats.unexpectedExits.push(`pid ${controller.pid} exited by itself ${up} ms after ready:\n${logTail(controller.logFile, 10)}`);
+  stats.upMs.push(up);
 }
 
 /** Until a cloud answers a mutation (then 0–50 ms more: the controller is handling the answer), or maxUpMs; true when one came. */
