@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke
+.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill
 
 help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
@@ -69,3 +69,10 @@ bench-smoke: deps tools
 # composition writes per instance, controller RSS; one JSON line.
 bench-compositions: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/compositions.ts $(BENCH_ARGS)
+
+# Reliability trials print one JSON line, like the benchmarks; their smoke forms run in `make test`.
+# `make trial-kill`: the real controller SIGKILLed at random (seeded) moments while it creates, edits
+# and deletes all six kinds, then: no duplicate, no leak, nobody needed, all Ready.
+# E.g. `make trial-kill BENCH_ARGS="--kills 300 --seed 7 --per-kind 3"` (docs/reliability.md).
+trial-kill: deps tools
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/trial-kill.ts $(BENCH_ARGS)

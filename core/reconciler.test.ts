@@ -29,6 +29,8 @@ interface HarnessOptions {
 function harness(opts: HarnessOptions = {}) {
   const log: string[] = [];
   const statuses: Readonly<Record<string, unknown>>[] = [];
+  /** The external name each delete call was given. */
+  const deleted: (string | undefined)[] = [];
   const writer: ManagedWriter = {
     async patchMetadata(mr: Managed, patch: MetadataPatch, o: { precondition: boolean }) {
       if (opts.writeError) throw opts.writeError;
@@ -63,8 +65,9 @@ function harness(opts: HarnessOptions = {}) {
       log.push("update");
       return {};
     },
-    async delete() {
+    async delete(target) {
       log.push("delete");
+      deleted.push(target.metadata.annotations?.[Annotations.externalName]);
       return {};
     },
   };
@@ -80,7 +83,7 @@ function harness(opts: HarnessOptions = {}) {
     progressIntervalMs: 5_000,
     now: () => new Date("2026-11-21T12:00:00Z"),
   });
-  return { log, statuses, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
+  return { log, statuses, deleted, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
 }
 
 function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
@@ -217,6 +220,21 @@ const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; wa
     mr: mr({ deleting: true, finalizers: [FINALIZER] }),
     want: { outcome: "requeue", log: ["observe", "delete", "event:Normal:DeletingExternalResource", 'status:["Ready=Deleting","Synced=ReconcileSuccess"]'] },
   },
+  "a delete after a lost create first records the identifier observe found": {
+    reason: "the controller died during create and the object was deleted meanwhile: the delete call must name the resource found by its ownership tag",
+    h: { assignedByCloud: true, idempotentCreate: true, observation: available({ externalName: "cloud-id-7" }) },
+    mr: mr({ deleting: true, annotations: pending, finalizers: [FINALIZER] }),
+    want: {
+      outcome: "requeue",
+      log: [
+        "observe",
+        `meta:{"annotations":{"${Annotations.externalName}":"cloud-id-7","${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z"}}`,
+        "delete",
+        "event:Normal:DeletingExternalResource",
+        'status:["Ready=Deleting","Synced=ReconcileSuccess"]',
+      ],
+    },
+  },
   "releases once the cloud resource is gone": {
     reason: "confirmed gone",
     h: {},
@@ -319,6 +337,15 @@ describe("ManagedReconciler", () => {
       const synced = (statuses.at(-1)?.conditions as { type: string; message?: string }[]).find((c) => c.type === "Synced");
       expect(synced?.message).toContain("correct the spec, or set deletionPolicy: Orphan");
     });
+  });
+
+  it("a delete after a lost create calls the provider with the identifier observe found, until the cloud says it is gone", async () => {
+    let gone = false;
+    const { deleted, reconcile } = harness({ assignedByCloud: true, idempotentCreate: true, observe: async () => (gone ? { exists: false } : available({ externalName: "cloud-id-7" })) });
+    expect((await reconcile(mr({ deleting: true, annotations: pending, finalizers: [FINALIZER] }))).type).toBe("requeue");
+    expect(deleted).toEqual(["cloud-id-7"]);
+    gone = true;
+    expect((await reconcile(mr({ deleting: true, annotations: { ...pending, [Annotations.externalName]: "cloud-id-7" }, finalizers: [FINALIZER] }))).type).toBe("done");
   });
 
   it("remembers nothing about 1,000 objects once they are deleted", async () => {

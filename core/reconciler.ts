@@ -295,7 +295,18 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
-    return this.#deleteObserved(mr, client.external, obs, signal);
+    // What observe found by other means than the recorded name (a create whose outcome was lost,
+    // found by its ownership tag) is recorded first: the delete call must name what it deletes.
+    const current = obs.exists ? await this.#recordDiscoveredName(mr, obs) : mr;
+    return this.#deleteObserved(current, client.external, obs, signal);
+  }
+
+  /** While deleting: the external name observe discovered, and the open create-pending marker resolved. No finalizer is added to an object being deleted. */
+  async #recordDiscoveredName(mr: Managed<F, A>, obs: ExistingObservation<A>): Promise<Managed<F, A>> {
+    if (!obs.externalName || obs.externalName === externalName(mr)) return mr;
+    const annotations: Record<string, string> = { [Annotations.externalName]: obs.externalName };
+    if (createOutcomeUnknown(mr)) annotations[Annotations.createSucceeded] = this.#now();
+    return this.#withMetadata(mr, this.#o.writer.patchMetadata(mr, { annotations }, { precondition: false }));
   }
 
   async #deleteObserved(mr: Managed<F, A>, external: ExternalClient<F, A>, obs: Observation<A>, signal: AbortSignal): Promise<Outcome> {

@@ -91,6 +91,30 @@ export function passwordState(secrets: DatabaseSecrets, ledger: PasswordLedger, 
   return inSync ? { rotate: false, current: desiredPassword } : { rotate: true, current: publishedPassword };
 }
 
+/**
+ * True when the password Terraplane generated for an instance it created for this object is known
+ * nowhere: no password Secret is referenced, and the connection Secret holds none. That happens
+ * when the controller dies between the cloud's create and the Secret's write (or that write failed):
+ * nobody ever saw the password, so the only cure — setting a new generated one and publishing it — takes
+ * nothing from anyone. Never for an adopted instance (not created for this object), a read-only
+ * import (no Update), or while deleting.
+ */
+export function generatedPasswordLost(mr: Managed, secrets: DatabaseSecrets, createdForThisObject: boolean): boolean {
+  return (
+    createdForThisObject &&
+    mr.spec.writeConnectionSecretToRef !== undefined &&
+    secrets.desiredPassword === undefined &&
+    secrets.publishedPassword === undefined &&
+    mr.metadata.deletionTimestamp === undefined &&
+    allowed(mr, "Update")
+  );
+}
+
+/** The password an update sets for a masterPassword diff: the referenced one, or a new generated one when the generated one was lost. */
+export function passwordForUpdate(secrets: DatabaseSecrets): string {
+  return secrets.desiredPassword ?? generatePassword();
+}
+
 /** A Configuration error (Secret or key missing) means "not there"; anything else is a real failure. */
 export async function optionalSecret(read: Promise<string>): Promise<string | undefined> {
   try {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { waitUntil } from "../launcher/health.ts";
 import { repoRoot } from "../launcher/paths.ts";
 import { freePort } from "../launcher/ports.ts";
-import { isOurProcess, startDetached, stopProcess } from "../launcher/process.ts";
+import { isOurProcess, killProcess, startDetached, stopProcess } from "../launcher/process.ts";
 import type { SandboxInfo } from "../launcher/sandbox.ts";
 
 export interface ControllerSpec {
@@ -15,6 +15,8 @@ export interface ControllerSpec {
   /** Where the pid is recorded, so a later run can stop a controller an interrupted one left behind. */
   readonly pidFile: string;
   readonly pollInterval: string;
+  /** More `terraplane run` flags, e.g. `--namespace` and `--no-leader-elect` for a trial that shares the sandbox. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Controller {
@@ -26,6 +28,14 @@ export interface Controller {
   readonly startedAt: number;
   alive(): boolean;
   stop(): Promise<void>;
+  /** SIGKILL, no chance to clean up (a crash); resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+/** A controller process that may not be ready yet. */
+export interface StartingController extends Controller {
+  /** Resolves once /readyz answers 200 (it leads and every informer has listed); rejects if it exits first. */
+  ready(timeoutMs?: number): Promise<void>;
 }
 
 const PidRecord = z.object({ pid: z.number().int().positive(), marker: z.string().min(1) });
@@ -50,6 +60,18 @@ export async function stopLeftover(pidFile: string): Promise<number | undefined>
  * Resolves once /readyz answers 200, i.e. it leads and every informer has listed.
  */
 export async function startController(spec: ControllerSpec): Promise<Controller> {
+  const controller = await spawnController(spec);
+  try {
+    await controller.ready();
+  } catch (err) {
+    await controller.stop();
+    throw err;
+  }
+  return controller;
+}
+
+/** Like {@link startController}, but returns at once: the kill trial also kills controllers that are still starting. */
+export async function spawnController(spec: ControllerSpec): Promise<StartingController> {
   const startedAt = Math.floor(Date.now() / 1000) * 1000;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -60,33 +82,33 @@ export async function startController(spec: ControllerSpec): Promise<Controller>
   };
   delete env.KUBECONFIG;
   const args = ["--disable-warning=ExperimentalWarning", join(repoRoot, "cli", "main.ts"), "run", "--kubeconfig", spec.kubeconfig];
-  args.push("--metrics-addr", `127.0.0.1:${port}`, "--poll-interval", spec.pollInterval);
+  args.push("--metrics-addr", `127.0.0.1:${port}`, "--poll-interval", spec.pollInterval, ...(spec.extraArgs ?? []));
   const pid = startDetached({ command: process.execPath, args, logFile: spec.logFile, env, cwd: repoRoot });
   // The token kubeconfig's path is on its command line and unique to this state directory.
   const marker = spec.kubeconfig;
   writeFileSync(spec.pidFile, JSON.stringify({ pid, marker }));
-  const controller: Controller = {
+  const alive = (): boolean => isOurProcess(pid, marker);
+  return {
     pid,
     url,
     logFile: spec.logFile,
     startedAt,
-    alive: () => isOurProcess(pid, marker),
+    alive,
     async stop() {
       await stopProcess(pid, marker, 25_000); // the manager drains in-flight reconciles for up to 20 s
       rmSync(spec.pidFile, { force: true });
     },
+    async kill() {
+      await killProcess(pid, marker);
+      rmSync(spec.pidFile, { force: true });
+    },
+    ready: (timeoutMs = 120_000) =>
+      waitUntil(() => readyz(url), {
+        what: "the controller (terraplane run)",
+        timeoutMs,
+        failFast: () => (alive() ? undefined : `it exited; last lines of ${spec.logFile}:\n${logTail(spec.logFile)}`),
+      }),
   };
-  try {
-    await waitUntil(() => readyz(url), {
-      what: "the controller (terraplane run)",
-      timeoutMs: 120_000,
-      failFast: () => (controller.alive() ? undefined : `it exited; last lines of ${spec.logFile}:\n${logTail(spec.logFile)}`),
-    });
-  } catch (err) {
-    await controller.stop();
-    throw err;
-  }
-  return controller;
 }
 
 async function readyz(url: string): Promise<boolean> {

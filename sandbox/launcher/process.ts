@@ -63,6 +63,13 @@ export async function stopProcess(pid: number, marker: string, graceMs = 10_000)
   while (isOurProcess(pid, marker)) await sleep(50);
 }
 
+/** SIGKILL at once (a crash, not a shutdown); resolves once the process is gone. Only ever used on pids we started. */
+export async function killProcess(pid: number, marker: string): Promise<void> {
+  if (!isOurProcess(pid, marker)) return;
+  signal(pid, "SIGKILL");
+  while (isOurProcess(pid, marker)) await sleep(20);
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);

@@ -109,7 +109,10 @@ function mr(forProvider: Record<string, unknown> = {}, extra: MrExtra = {}): Dat
   };
 }
 
-function client(api: FakeRds, secrets: DatabaseSecrets = {}, ledger = new PasswordLedger()): DatabaseClient {
+/** The steady state: the password generated at create is in the connection Secret. */
+const PUBLISHED: DatabaseSecrets = { publishedPassword: "published-at-create" };
+
+function client(api: FakeRds, secrets: DatabaseSecrets = PUBLISHED, ledger = new PasswordLedger()): DatabaseClient {
   return new DatabaseClient({ api, region: "eu-west-2", secrets, ledger });
 }
 
@@ -175,6 +178,7 @@ describe("observe", () => {
     "unknown": { reason: "no connection Secret and nothing set by this process: assume it holds", secrets: { desiredPassword: "a" }, wantDiff: false, wantPublished: "a" },
     "rotated without a connection Secret": { reason: "this process set another one", secrets: { desiredPassword: "b" }, ledger: "a", wantDiff: true, wantPublished: undefined },
     "generated": { reason: "no reference: the generated password in the Secret is kept", secrets: { publishedPassword: "g" }, wantDiff: false, wantPublished: "g" },
+    "generated, then lost": { reason: "the controller died between the create and the Secret's write: nobody knows it, so a new one is set", secrets: {}, wantDiff: true, wantPublished: undefined },
   };
   for (const [name, { reason, secrets, ledger, wantDiff, wantPublished }] of Object.entries(passwordCases)) {
     it(`password: ${name}`, async () => {
@@ -233,6 +237,34 @@ describe("create", () => {
     expect(errorClassOf(await failure(client(api).create(mr())))).toBe("AlreadyExists");
     expect(api.ops()).toEqual(["create", "describe"]);
   });
+});
+
+describe("a generated password lost by a crash between create and the connection Secret's write", () => {
+  it("sets a new generated password and publishes it, once", async () => {
+    const api = new FakeRds(instance());
+    const ledger = new PasswordLedger();
+    const obs = existing(await client(api, {}, ledger).observe(mr()));
+    expect(obs.diff).toEqual([{ path: "masterPassword", desired: undefined, observed: undefined, sensitive: true }]);
+    const result = await client(api, {}, ledger).update(mr(), obs.diff);
+    const password = result.connectionDetails?.password ?? "";
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(api.inputs("modify")).toEqual([{ DBInstanceIdentifier: "orders", MasterUserPassword: password }]);
+    // Published: the next observe is in step.
+    expect(existing(await client(api, { publishedPassword: password }, ledger).observe(mr())).diff).toEqual([]);
+  });
+
+  const notOurs: Record<string, { reason: string; resource: Database; db: DBInstance }> = {
+    "adopted by external name": { reason: "an instance Terraplane did not create: its password belongs to someone", resource: mr({}, { annotations: { "terraplane.dev/external-name": "orders" } }), db: instance({ TagList: [] }) },
+    "read-only import": { reason: "no Update in managementPolicies", resource: { ...mr(), spec: { ...mr().spec, managementPolicies: ["Observe"] } }, db: instance() },
+    "no connection Secret": { reason: "nowhere to publish one (and a generated password needs one)", resource: mr({}, { connectionSecret: false }), db: instance() },
+    "being deleted": { reason: "the connection Secret is not read while deleting", resource: { ...mr(), metadata: { ...mr().metadata, deletionTimestamp: new Date("2026-01-01T00:00:00Z") } }, db: instance() },
+  };
+  for (const [name, { reason, resource, db }] of Object.entries(notOurs)) {
+    it(`leaves the password alone: ${name}`, async () => {
+      const obs = existing(await client(new FakeRds(db), {}).observe(resource));
+      expect(obs.diff, reason).toEqual([]);
+    });
+  }
 });
 
 describe("update", () => {

@@ -7,7 +7,7 @@ import {
   RemoveTagsFromResourceCommand,
 } from "@aws-sdk/client-rds";
 import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, ModifyDBInstanceMessage, RDSClient } from "@aws-sdk/client-rds";
-import { passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import { generatedPasswordLost, passwordForCreate, passwordForUpdate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordLedger, PasswordSource } from "../../shared/database-passwords.ts";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
@@ -189,7 +189,8 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
 
     const observed = effectiveParameters(db);
     const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? identifier(mr));
-    const diff = [...diffParameters(params, observed), ...(password.rotate ? [PASSWORD_DIFF] : [])];
+    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, tagsToMap(db.TagList)));
+    const diff = [...diffParameters(params, observed), ...(password.rotate || lost ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.region);
     const state = readiness(db.DBInstanceStatus);
     return {
@@ -227,7 +228,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     if (!db) throw new ProviderError("NotFound", `DB instance "${id}" disappeared before it could be updated`);
     const observed = effectiveParameters(db);
     const paths = diff.map((d) => d.path);
-    const password = paths.includes("masterPassword") ? this.#secrets.desiredPassword : undefined;
+    const password = paths.includes("masterPassword") ? passwordForUpdate(this.#secrets) : undefined;
     const fields = modifyFields(paths, params, observed);
     if (fields || password !== undefined) {
       await this.#o.api.modify({ DBInstanceIdentifier: id, ...fields, ...(password !== undefined ? { MasterUserPassword: password } : {}) });

@@ -116,7 +116,10 @@ function mr(forProvider: Record<string, unknown> = {}, opts: MrOptions = {}): Ma
   };
 }
 
-const client = (api: FakeSql, secrets: DatabaseSecrets = {}, ledger = new PasswordLedger()): DatabaseClient =>
+/** The steady state: the password generated at create is in the connection Secret. */
+const PUBLISHED: DatabaseSecrets = { publishedPassword: "published-at-create" };
+
+const client = (api: FakeSql, secrets: DatabaseSecrets = PUBLISHED, ledger = new PasswordLedger()): DatabaseClient =>
   new DatabaseClient({ api, project: "p", defaultRegion: "us-central1", secrets, ledger });
 /** The observation of a resource that exists (fails the test otherwise). */
 function existing<A>(obs: Observation<A>): ExistingObservation<A> {
@@ -261,6 +264,27 @@ describe("DatabaseClient.update", () => {
     const again = existing(await client(api, stale, ledger).observe(m));
     expect(again.diff).toEqual([]);
     expect(again.connectionDetails?.password).toBe("new");
+  });
+});
+
+describe("a generated password lost by a crash between the insert and the connection Secret's write", () => {
+  it("sets a new generated password with users.update and publishes it; the next observe is in step", async () => {
+    const api = new FakeSql(running());
+    const m = mr();
+    const obs = existing(await client(api, {}).observe(m));
+    expect(obs.diff).toEqual([{ path: "adminPassword", desired: undefined, observed: undefined, sensitive: true }]);
+    expect(obs.connectionDetails?.password).toBeUndefined();
+    const out = await client(api, {}).update(m, obs.diff);
+    const password = out.connectionDetails?.password ?? "";
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(api.calls.find((x) => x.op === "setPassword")?.input).toEqual({ user: { name: "postgres" }, password });
+    expect(existing(await client(api, { publishedPassword: out.connectionDetails?.password }).observe(m)).diff).toEqual([]);
+  });
+
+  it("leaves the password of an instance it did not create (imported by name) alone", async () => {
+    const api = new FakeSql(running({}, { userLabels: {} }));
+    const obs = existing(await client(api, {}).observe(mr({}, { annotations: { "terraplane.dev/external-name": "orders" } })));
+    expect(obs.diff).toEqual([]);
   });
 });
 

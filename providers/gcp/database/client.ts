@@ -1,5 +1,5 @@
 import { protos, v1 as sql } from "@google-cloud/sql";
-import { generatePassword, PasswordLedger, passwordForCreate, passwordState } from "../../shared/database-passwords.ts";
+import { generatedPasswordLost, generatePassword, PasswordLedger, passwordForCreate, passwordForUpdate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordSource } from "../../shared/database-passwords.ts";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
@@ -207,7 +207,8 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     const observed = observedParameters(inst);
     checkImmutable(params, observed, name);
     const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? instanceName(mr));
-    const diff = [...diffParameters(params, observed), ...(password.rotate ? [PASSWORD_DIFF] : [])];
+    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, inst));
+    const diff = [...diffParameters(params, observed), ...(password.rotate || lost ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.defaultRegion);
     const stateName = enumName(inst.state, STATE_NAMES);
     const state = readiness(stateName);
@@ -269,7 +270,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     const body = patchBody(paths, params, observedParameters(inst), { settingsVersion: int(inst.settings?.settingsVersion?.value), ownerLabels: ownerLabels(mr) });
     // One operation at a time per instance: settings first, a password rotation on a later reconcile.
     if (body) return { pendingOperation: pending(await this.#o.api.patch(this.#o.project, name, body), "update") };
-    const password = paths.includes(PASSWORD_DIFF.path) ? this.#secrets.desiredPassword : undefined;
+    const password = paths.includes(PASSWORD_DIFF.path) ? passwordForUpdate(this.#secrets) : undefined;
     if (password === undefined) return {};
     const op = await this.#o.api.setPassword(this.#o.project, name, adminUser(engineOf(params.databaseVersion)), password);
     this.#ledger.set(mr.metadata.uid ?? name, password);
