@@ -17,6 +17,9 @@ interface RunOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
   metricsAddr: string;
   logLevel: string;
 }
@@ -32,6 +35,9 @@ export function runCommand(): Command {
     .option("--no-leader-elect", "run without leader election (only one replica may run)")
     .option("--leader-election-namespace <ns>", "namespace of the leader Lease (created if missing and allowed)", process.env.POD_NAMESPACE ?? "terraplane-system")
     .option("--leader-election-id <name>", "name of the leader Lease", "terraplane-controller-leader")
+    .option("--lease-duration <duration>", "how long a standby waits after the leader's last renewal before taking over", "15s")
+    .option("--renew-deadline <duration>", "how long the leader keeps trying to renew before it gives up leadership (shorter than --lease-duration)", "10s")
+    .option("--retry-period <duration>", "how often the leader renews and a standby tries to acquire (shorter than --renew-deadline)", "2s")
     .option("--metrics-addr <host:port>", "address for /healthz, /readyz and /metrics (port 0: any)", "0.0.0.0:8080")
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
     .action(async (opts: RunOptions) => {
@@ -47,6 +53,7 @@ async function run(opts: RunOptions): Promise<number> {
   const concurrency = Number.parseInt(opts.concurrency, 10);
   if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
+  const lease = leaseTimings(opts);
   const kinds = managedKinds();
   const manager = new Manager({
     kc,
@@ -57,7 +64,7 @@ async function run(opts: RunOptions): Promise<number> {
     pollIntervalMs,
     metricsAddr: parseAddr(opts.metricsAddr),
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, ...lease } } : {}),
   });
   const stop = (signal: string): void => {
     log.info({ signal }, "shutting down");
@@ -81,6 +88,22 @@ function leaderElectionHelp(err: LeaderElectionError): string {
     `Create the namespace (kubectl create namespace ${err.namespace}), grant this identity Leases there,`,
     "choose another namespace with --leader-election-namespace <ns>, or run a single replica with --no-leader-elect.",
   ].join(" ");
+}
+
+/**
+ * The lease's timings, checked as client-go checks them: a leader must give up (renew deadline)
+ * before a standby may take over (lease duration), and try more than once (retry period) meanwhile.
+ */
+function leaseTimings(opts: Pick<RunOptions, "leaseDuration" | "renewDeadline" | "retryPeriod">): { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number } {
+  const durationMs = parseDuration(opts.leaseDuration);
+  const renewDeadlineMs = parseDuration(opts.renewDeadline);
+  const retryPeriodMs = parseDuration(opts.retryPeriod);
+  if (durationMs === undefined || durationMs < 1000 || durationMs % 1000 !== 0) throw new Error(`--lease-duration "${opts.leaseDuration}" is not a whole number of seconds, at least 1s (e.g. 15s)`);
+  if (renewDeadlineMs === undefined || renewDeadlineMs <= 0) throw new Error(`--renew-deadline "${opts.renewDeadline}" is not a positive duration (e.g. 10s)`);
+  if (retryPeriodMs === undefined || retryPeriodMs <= 0) throw new Error(`--retry-period "${opts.retryPeriod}" is not a positive duration (e.g. 2s)`);
+  if (renewDeadlineMs >= durationMs) throw new Error(`--renew-deadline (${opts.renewDeadline}) must be shorter than --lease-duration (${opts.leaseDuration}), or two replicas could both lead`);
+  if (retryPeriodMs >= renewDeadlineMs) throw new Error(`--retry-period (${opts.retryPeriod}) must be shorter than --renew-deadline (${opts.renewDeadline}), or the leader gives up after a single failed renewal`);
+  return { leaseDurationSeconds: durationMs / 1000, renewDeadlineMs, retryPeriodMs };
 }
 
 function parseAddr(addr: string): { host: string; port: number } {
