@@ -6,6 +6,7 @@ import type { LeaderElectionError } from "../core/kube/leader.ts";
 import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { parseDuration } from "../core/policies.ts";
+import { leaseTimings } from "./lease-timings.ts";
 import { managedKinds } from "../providers/index.ts";
 import { compositionControllerFactory } from "../compositions/controller/index.ts";
 
@@ -88,22 +89,6 @@ function leaderElectionHelp(err: LeaderElectionError): string {
     `Create the namespace (kubectl create namespace ${err.namespace}), grant this identity Leases there,`,
     "choose another namespace with --leader-election-namespace <ns>, or run a single replica with --no-leader-elect.",
   ].join(" ");
-}
-
-/**
- * The lease's timings, checked as client-go checks them: a leader must give up (renew deadline)
- * before a standby may take over (lease duration), and try more than once (retry period) meanwhile.
- */
-function leaseTimings(opts: Pick<RunOptions, "leaseDuration" | "renewDeadline" | "retryPeriod">): { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number } {
-  const durationMs = parseDuration(opts.leaseDuration);
-  const renewDeadlineMs = parseDuration(opts.renewDeadline);
-  const retryPeriodMs = parseDuration(opts.retryPeriod);
-  if (durationMs === undefined || durationMs < 1000 || durationMs % 1000 !== 0) throw new Error(`--lease-duration "${opts.leaseDuration}" is not a whole number of seconds, at least 1s (e.g. 15s)`);
-  if (renewDeadlineMs === undefined || renewDeadlineMs <= 0) throw new Error(`--renew-deadline "${opts.renewDeadline}" is not a positive duration (e.g. 10s)`);
-  if (retryPeriodMs === undefined || retryPeriodMs <= 0) throw new Error(`--retry-period "${opts.retryPeriod}" is not a positive duration (e.g. 2s)`);
-  if (renewDeadlineMs >= durationMs) throw new Error(`--renew-deadline (${opts.renewDeadline}) must be shorter than --lease-duration (${opts.leaseDuration}), or two replicas could both lead`);
-  if (retryPeriodMs >= renewDeadlineMs) throw new Error(`--retry-period (${opts.retryPeriod}) must be shorter than --renew-deadline (${opts.renewDeadline}), or the leader gives up after a single failed renewal`);
-  return { leaseDurationSeconds: durationMs / 1000, renewDeadlineMs, retryPeriodMs };
 }
 
 function parseAddr(addr: string): { host: string; port: number } {
