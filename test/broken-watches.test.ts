@@ -6,6 +6,7 @@ import { Manager } from "../core/manager.ts";
 import { database } from "../providers/aws/database/index.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig, describeDbInstance } from "./harness/aws.ts";
+import { databaseManifest, rdsCalls } from "./harness/aws-databases.ts";
 import { createAwsProviderConfig, installAwsCrds } from "./harness/aws-provider.ts";
 import { resourceOf } from "./harness/environment.ts";
 import { kubeConfig, kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
@@ -22,7 +23,6 @@ import { startCuttableProxy } from "./harness/tcp-proxy.ts";
 const REGION = "af-south-1"; // moto keeps state per region; no other test uses this one
 const RESOURCE = resourceOf(database);
 const ROUNDS = 4;
-const BASE = { engine: "postgres", engineVersion: "16", instanceClass: "db.t3.micro", allocatedStorage: 20, masterUsername: "app", skipFinalSnapshot: true };
 
 /** The sandbox's kubeconfig with its server moved to `host:port` (same CA and TLS server name: the relay passes TLS through). */
 function kubeConfigVia(address: { host: string; port: number }): KubeConfig {
@@ -67,16 +67,7 @@ describe("watches broken mid-stream", () => {
     const rds = new RDSClient(awsClientConfig({ region: REGION, direct: true }));
     cleanups.push(async () => rds.destroy());
     const run = uniqueName("wc");
-    const apply = (name: string, allocatedStorage: number): Promise<string> =>
-      kubectlOk(
-        ["apply", "-f", "-"],
-        JSON.stringify({
-          apiVersion: `${database.managed.group}/${database.managed.version}`,
-          kind: database.managed.kind,
-          metadata: { name, namespace: ns.name },
-          spec: { forProvider: { ...BASE, allocatedStorage }, providerConfigRef: { kind: "ProviderConfig", name: providerConfig }, writeConnectionSecretToRef: { name: `${name}-conn` } },
-        }),
-      );
+    const apply = (name: string, allocatedStorage: number): Promise<string> => kubectlOk(["apply", "-f", "-"], JSON.stringify(databaseManifest(ns.name, name, providerConfig, { allocatedStorage })));
     const ready = async (name: string): Promise<string | undefined> => condition(await getManaged(database.managed, ns.name, name), "Ready")?.status;
     const storageInCloud = async (name: string): Promise<number | undefined> => (await describeDbInstance(rds, name))?.AllocatedStorage;
 
@@ -110,11 +101,11 @@ describe("watches broken mid-stream", () => {
     }
     for (const name of storage.keys()) await expect.poll(() => ready(name), { timeout: 60_000, interval: 500 }).toBe("True");
 
-    const ops = cloud.stats().services.rds?.operations ?? {};
-    console.log(JSON.stringify({ test: "broken-watches", rounds: ROUNDS, connectionsCut: cuts, connectionsAccepted: relay.accepted(), edits, creates, modifyCalls: ops.ModifyDBInstance?.requests, createCalls: ops.CreateDBInstance?.requests }));
+    const [modifyCalls, createCalls] = [rdsCalls(cloud, "ModifyDBInstance").requests, rdsCalls(cloud, "CreateDBInstance").requests];
+    console.log(JSON.stringify({ test: "broken-watches", rounds: ROUNDS, connectionsCut: cuts, connectionsAccepted: relay.accepted(), edits, creates, modifyCalls, createCalls }));
     expect(cuts.every((n) => n >= 1)).toBe(true); // each cut broke at least the watch
     expect(exited).toBe(false); // recovered without a restart of its own
-    expect(ops.CreateDBInstance?.requests).toBe(creates);
-    expect(ops.ModifyDBInstance?.requests).toBe(edits);
+    expect(createCalls).toBe(creates);
+    expect(modifyCalls).toBe(edits);
   });
 });

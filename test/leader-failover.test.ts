@@ -5,6 +5,7 @@ import { database } from "../providers/aws/database/index.ts";
 import { allCrds } from "../providers/index.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig } from "./harness/aws.ts";
+import { databaseManifest, rdsCalls } from "./harness/aws-databases.ts";
 import { createAwsProviderConfig } from "./harness/aws-provider.ts";
 import { startController } from "./harness/controller-process.ts";
 import type { ControllerProcess } from "./harness/controller-process.ts";
@@ -24,7 +25,6 @@ const RESOURCE = resourceOf(database);
 const COUNT = 5;
 const LEASE = { duration: 4, renewDeadline: "3s", retryPeriod: "1s" };
 const MUTATING = /^(Create|Modify|Delete|AddTags|RemoveTags|Reboot|Start|Stop|Restore|Promote)/;
-const BASE = { engine: "postgres", engineVersion: "16", instanceClass: "db.t3.micro", allocatedStorage: 20, masterUsername: "app", skipFinalSnapshot: true };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -77,16 +77,18 @@ describe("two replicas, the leader killed", () => {
     // Until the kill, every mutating call the proxy sees is the leader's: the standby only waits.
     const run = uniqueName("fo");
     const names = Array.from({ length: COUNT }, (_, i) => `${run}-${i}`);
-    const manifest = (name: string): object => ({
-      apiVersion: `${database.managed.group}/${database.managed.version}`,
-      kind: database.managed.kind,
-      metadata: { name, namespace: ns.name },
-      spec: { forProvider: BASE, providerConfigRef: { kind: "ProviderConfig", name: providerConfig }, writeConnectionSecretToRef: { name: `${name}-conn` } },
-    });
     cleanups.push(() => kubectl(["delete", RESOURCE, "--all", "-n", ns.name, "--wait=true", "--timeout=60s"]));
-    await kubectlOk(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: names.map(manifest) }));
-    const creates = (): number => proxy.stats().services.rds?.operations.CreateDBInstance?.requests ?? 0;
+    await kubectlOk(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: names.map((name) => databaseManifest(ns.name, name, providerConfig)) }));
+    const creates = (): number => rdsCalls(proxy, "CreateDBInstance").requests;
     await expect.poll(creates, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(1);
+
+    // The replicas' own word for it: the leader has observed in the cloud, the standby has not
+    // reconciled anything nor made a cloud call while the leader leads.
+    const metrics = async (r: ControllerProcess): Promise<string> => (await fetch(`${r.logged("serving /healthz, /readyz and /metrics")?.url ?? ""}/metrics`)).text();
+    const CLOUD_WORK = /^terraplane_external_calls_total\{/m;
+    expect(await metrics(leader)).toMatch(CLOUD_WORK);
+    expect(await metrics(standby)).not.toMatch(CLOUD_WORK);
+    expect(await metrics(standby)).not.toMatch(/^terraplane_reconciles_total\{/m);
 
     leader.child.kill("SIGKILL");
     const killedAt = Date.now();
@@ -102,17 +104,17 @@ describe("two replicas, the leader killed", () => {
       await expect.poll(async () => condition(await getManaged(database.managed, ns.name, name), "Ready")?.status, { timeout: 120_000, interval: 500, message: `${name} Ready` }).toBe("True");
     }
     const calls = mutatingCalls(proxy, "rds", (op) => MUTATING.test(op));
-    const createStats = proxy.stats().services.rds?.operations.CreateDBInstance;
-    console.log(JSON.stringify({ test: "leader-failover", takeoverMs, leaseDurationMs: LEASE.duration * 1000, callsBeforeKill: callsAtDeath, leaderCreates, mutatingCalls: calls, createUpstream: createStats?.upstream }));
+    const createStats = rdsCalls(proxy, "CreateDBInstance");
+    console.log(JSON.stringify({ test: "leader-failover", takeoverMs, leaseDurationMs: LEASE.duration * 1000, callsBeforeKill: callsAtDeath, leaderCreates, mutatingCalls: calls, createUpstream: createStats.upstream }));
     // Within the lease duration after the leader's last renewal, plus a standby's retry period and
     // room for a loaded machine; the killed leader may have renewed just before it died.
     expect(takeoverMs).toBeLessThan(LEASE.duration * 1000 + 15_000);
     // What reached moto is one create per Database. A create the leader had sent when it died is
     // either among them (the standby then finds the instance by name) or was never forwarded (the
     // proxy was still holding it): only such abandoned requests of the leader's may exceed the count.
-    expect(createStats?.forwarded).toBe(COUNT);
-    expect(createStats?.upstream["2xx"]).toBe(COUNT);
-    expect((createStats?.requests ?? 0) - (createStats?.forwarded ?? 0)).toBeLessThanOrEqual(leaderCreates);
+    expect(createStats.forwarded).toBe(COUNT);
+    expect(createStats.upstream["2xx"]).toBe(COUNT);
+    expect(createStats.requests - createStats.forwarded).toBeLessThanOrEqual(leaderCreates);
     const rds = new RDSClient(awsClientConfig({ region: REGION, direct: true }));
     cleanups.push(async () => rds.destroy());
     const inMoto = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
