@@ -61,7 +61,10 @@ describe("the API server restarted under load", () => {
 
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
-    const manager = new Manager({ kc, kinds: [database], log: nopLogger, namespace: ns, concurrency: 4, pollIntervalMs: 3_600_000, progressIntervalMs: 500 });
+    // Leader election on, as deployed, with a renew deadline longer than the outage: the leader keeps
+    // its Lease across the restart instead of giving up (a longer outage would make it stop: by design).
+    const lease = { namespace: ns, name: "leader", leaseDurationSeconds: 90, renewDeadlineMs: 60_000, retryPeriodMs: 1_000 };
+    const manager = new Manager({ kc, kinds: [database], log: nopLogger, namespace: ns, concurrency: 4, pollIntervalMs: 3_600_000, progressIntervalMs: 500, leaderElection: lease });
     await manager.start();
     let exited = false;
     void manager.done.then(() => (exited = true));
@@ -108,6 +111,8 @@ describe("the API server restarted under load", () => {
     }
     for (const name of storage.keys()) await expect.poll(() => ready(name), { timeout: 60_000, interval: 500, message: `${name} Ready` }).toBe("True");
 
+    const renewedAt = (await kubectl(["get", "lease", "leader", "-n", ns, "-o", "jsonpath={.spec.renewTime}"])).trim();
+    expect(new Date(renewedAt).getTime()).toBeGreaterThan(stoppedAt + downMs); // still renewing, since the restart
     const [modifyCalls, createCalls] = [rdsCalls(cloud, "ModifyDBInstance").requests, rdsCalls(cloud, "CreateDBInstance").requests];
     console.log(JSON.stringify({ test: "apiserver-restart", downMs, databases: storage.size, edits, createCalls, modifyCalls }));
     expect(exited).toBe(false);
