@@ -49,12 +49,12 @@ export function runCommand(): Command {
 /** Runs until SIGTERM/SIGINT (exit code 0) or lost leadership (1); throws when it cannot start. */
 async function run(opts: RunOptions): Promise<number> {
   const log = createLogger(opts.logLevel);
+  const lease = leaseTimings(opts); // bad flags are refused before anything connects
   const kc = loadKubeConfig(opts);
   const pollIntervalMs = parseDuration(opts.pollInterval);
   const concurrency = Number.parseInt(opts.concurrency, 10);
   if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
-  const lease = leaseTimings(opts);
   const kinds = managedKinds();
   const manager = new Manager({
     kc,
