@@ -6,6 +6,7 @@ import type { LeaderElectionError } from "../core/kube/leader.ts";
 import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { parseDuration } from "../core/policies.ts";
+import { leaseTimings } from "./lease-timings.ts";
 import { managedKinds } from "../providers/index.ts";
 import { compositionControllerFactory } from "../compositions/controller/index.ts";
 
@@ -17,6 +18,9 @@ interface RunOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
   metricsAddr: string;
   logLevel: string;
 }
@@ -32,6 +36,9 @@ export function runCommand(): Command {
     .option("--no-leader-elect", "run without leader election (only one replica may run)")
     .option("--leader-election-namespace <ns>", "namespace of the leader Lease (created if missing and allowed)", process.env.POD_NAMESPACE ?? "terraplane-system")
     .option("--leader-election-id <name>", "name of the leader Lease", "terraplane-controller-leader")
+    .option("--lease-duration <duration>", "how long a standby waits after the leader's last renewal before taking over", "15s")
+    .option("--renew-deadline <duration>", "how long the leader keeps trying to renew before it gives up leadership (shorter than --lease-duration)", "10s")
+    .option("--retry-period <duration>", "how often the leader renews and a standby tries to acquire (shorter than --renew-deadline)", "2s")
     .option("--metrics-addr <host:port>", "address for /healthz, /readyz and /metrics (port 0: any)", "0.0.0.0:8080")
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
     .action(async (opts: RunOptions) => {
@@ -42,6 +49,7 @@ export function runCommand(): Command {
 /** Runs until SIGTERM/SIGINT (exit code 0) or lost leadership (1); throws when it cannot start. */
 async function run(opts: RunOptions): Promise<number> {
   const log = createLogger(opts.logLevel);
+  const lease = leaseTimings(opts); // bad flags are refused before anything connects
   const kc = loadKubeConfig(opts);
   const pollIntervalMs = parseDuration(opts.pollInterval);
   const concurrency = Number.parseInt(opts.concurrency, 10);
@@ -57,7 +65,7 @@ async function run(opts: RunOptions): Promise<number> {
     pollIntervalMs,
     metricsAddr: parseAddr(opts.metricsAddr),
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, ...lease } } : {}),
   });
   const stop = (signal: string): void => {
     log.info({ signal }, "shutting down");

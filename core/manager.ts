@@ -26,7 +26,15 @@ export interface ManagerOptions {
   /** host:port for /healthz, /readyz and /metrics; undefined disables the server. */
   readonly metricsAddr?: { host: string; port: number };
   /** Lease-based leader election; the Lease's namespace is created when missing unless `createNamespace` is false. */
-  readonly leaderElection?: { namespace: string; name: string; createNamespace?: boolean };
+  readonly leaderElection?: {
+    namespace: string;
+    name: string;
+    createNamespace?: boolean;
+    /** Defaults as client-go's: 15 s lease, 10 s renew deadline, 2 s retry period. */
+    leaseDurationSeconds?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
   readonly metrics?: Metrics;
   /** How often a published connection Secret is read back to restore it if deleted (default 60 s). */
   readonly connectionSecretVerifyMs?: number;
@@ -115,6 +123,8 @@ export class Manager {
     if (this.#o.leaderElection) {
       const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
       const elector = new LeaderElector({ kc: this.#o.kc, ...this.#o.leaderElection, identity, log: this.#o.log });
+      // Named before it leads, so whoever watches the Lease can tell the replicas apart.
+      this.#o.log.info({ lease: this.#o.leaderElection.name, namespace: this.#o.leaderElection.namespace, identity }, "waiting for leadership");
       await elector.acquire(this.#stop.signal);
       if (this.#stop.signal.aborted) return;
       this.#elector = elector; // only a lease we hold is released at stop
