@@ -46,7 +46,12 @@ export function runCommand(): Command {
     });
 }
 
-/** Runs until SIGTERM/SIGINT (exit code 0) or lost leadership (1); throws when it cannot start. */
+/**
+ * Runs until SIGTERM/SIGINT (exit code 0); throws when it cannot start. A leader that loses its Lease
+ * (e.g. an API-server outage longer than the renew deadline) stops every worker and informer — it can
+ * no longer prove it leads — and stands by for the Lease again in the same process: no supervisor
+ * restart is needed to get back to work.
+ */
 async function run(opts: RunOptions): Promise<number> {
   const log = createLogger(opts.logLevel);
   const lease = leaseTimings(opts); // bad flags are refused before anything connects
@@ -56,30 +61,41 @@ async function run(opts: RunOptions): Promise<number> {
   if (pollIntervalMs === undefined || pollIntervalMs < 1000) throw new Error(`--poll-interval "${opts.pollInterval}" is not a duration of at least 1s (e.g. 30s, 5m)`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer`);
   const kinds = managedKinds();
-  const manager = new Manager({
-    kc,
-    kinds,
-    controllers: [compositionControllerFactory({ kc, kinds: kinds.map((k) => k.managed) })],
-    log,
-    concurrency,
-    pollIntervalMs,
-    metricsAddr: parseAddr(opts.metricsAddr),
-    ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, ...lease } } : {}),
-  });
+  // A new Manager for each term of leadership: its queue, caches and metrics start empty, as a new
+  // leader's must (what the last term knew may be stale by the time the Lease is won back).
+  const newManager = (): Manager =>
+    new Manager({
+      kc,
+      kinds,
+      controllers: [compositionControllerFactory({ kc, kinds: kinds.map((k) => k.managed) })],
+      log,
+      concurrency,
+      pollIntervalMs,
+      metricsAddr: parseAddr(opts.metricsAddr),
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, ...lease } } : {}),
+    });
+  let manager = newManager();
+  let stopping = false;
   const stop = (signal: string): void => {
     log.info({ signal }, "shutting down");
+    stopping = true;
     manager.stop().catch((err: unknown) => log.error({ error: describeKubeError(err) }, "shutdown failed"));
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
-  try {
-    await manager.start();
-  } catch (err) {
-    log.error({ error: describeKubeError(err) }, "controller manager could not start");
-    throw new Error(isLeaderElectionError(err) ? leaderElectionHelp(err) : `cannot start: ${describeKubeError(err)}`, { cause: err });
+  for (;;) {
+    try {
+      await manager.start();
+    } catch (err) {
+      if (stopping) return 0;
+      log.error({ error: describeKubeError(err) }, "controller manager could not start");
+      throw new Error(isLeaderElectionError(err) ? leaderElectionHelp(err) : `cannot start: ${describeKubeError(err)}`, { cause: err });
+    }
+    if ((await manager.done) !== "leadership-lost" || stopping) return 0;
+    log.warn("leadership lost: every worker and informer stopped; standing by for the Lease again");
+    manager = newManager();
   }
-  return (await manager.done) === "leadership-lost" ? 1 : 0;
 }
 
 /** What the person running `terraplane run` can do about a leader election that cannot work. */
