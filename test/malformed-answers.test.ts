@@ -136,7 +136,7 @@ const cases: Record<string, Case> = {
   },
   "Cloud SQL: truncated JSON": { subject: "gcpDb", cloud: "gcp", fault: truncated({ operation: "instances.get" }), want: unreadableAnswer(/sqladmin:instances\.get: the cloud's answer \(HTTP 200\) is not valid JSON: /) },
   "Cloud SQL: an unknown instance state": { subject: "gcpDb", cloud: "gcp", fault: rewritten({ operation: "instances.get" }, '"state":\\s*\\d+', '"state": 99'), want: unknown(/unknown state/) },
-  "Cloud SQL: the instance state missing": { subject: "gcpDb", cloud: "gcp", fault: rewritten({ operation: "instances.get" }, '"state":\\s*\\d+,?', ""), want: unknown(/unknown state/) },
+  "Cloud SQL: the instance state missing": { subject: "gcpDb", cloud: "gcp", fault: rewritten({ operation: "instances.get" }, '"state":\\s*\\d+,?', ""), want: unknown(/SQL_INSTANCE_STATE_UNSPECIFIED/) },
   "compute (load balancer): truncated JSON": {
     subject: "gcpLb",
     cloud: "gcp",
