@@ -61,14 +61,9 @@ export class KubeConnectionPublisher implements ConnectionPublisher {
     const known = cached?.secretName === ref.name ? cached : undefined;
     const due = known === undefined || this.#now() - known.verifiedAt >= this.#verifyEveryMs;
     const found = due ? await this.#read(mr.metadata.namespace, ref.name) : undefined;
-    // Another managed resource's connection Secret is never taken over: both would overwrite each
-    // other's details on every reconcile, and a password known only to one of them would be lost.
-    if (found?.controller !== undefined && found.controller.uid !== uid) {
-      const other = found.controller;
-      throw new ProviderError(
-        "Configuration",
-        `Secret "${ref.name}" is the connection Secret of ${other.kind} "${other.name}": choose another spec.writeConnectionSecretToRef.name`,
-      );
+    const owner = otherOwner(mr, found?.controller);
+    if (owner !== undefined) {
+      throw new ProviderError("Configuration", `Secret "${ref.name}" is the connection Secret of ${owner.kind} "${owner.name}": choose another spec.writeConnectionSecretToRef.name`);
     }
     const inCluster = found?.data;
     const merged = { ...inCluster, ...known?.data, ...details };
@@ -101,6 +96,23 @@ export class KubeConnectionPublisher implements ConnectionPublisher {
       throw err;
     }
   }
+}
+
+interface Owner {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * The managed resource other than `mr` that controls the Secret, if any. Another's connection Secret
+ * is never taken over: both would overwrite each other's details on every reconcile, and a password
+ * known only to one of them would be lost. An owner of the same kind and name is this object's
+ * deleted predecessor (its Secret not yet collected), so that one does not count.
+ */
+function otherOwner(mr: Managed, controller: Owner | undefined): Owner | undefined {
+  if (controller === undefined || controller.uid === mr.metadata.uid) return undefined;
+  return controller.kind === mr.kind && controller.name === mr.metadata.name ? undefined : controller;
 }
 
 function hashDetails(details: ConnectionDetails): string {
