@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import { ProviderError } from "../errors.ts";
 import type { ConnectionDetails, Managed } from "../provider.ts";
 import { isNotFound } from "./errors.ts";
 import { FIELD_MANAGER } from "./managed-client.ts";
@@ -59,7 +60,12 @@ export class KubeConnectionPublisher implements ConnectionPublisher {
     const cached = this.#published.get(uid);
     const known = cached?.secretName === ref.name ? cached : undefined;
     const due = known === undefined || this.#now() - known.verifiedAt >= this.#verifyEveryMs;
-    const inCluster = due ? await this.#read(mr.metadata.namespace, ref.name) : undefined;
+    const found = due ? await this.#read(mr.metadata.namespace, ref.name) : undefined;
+    const owner = otherOwner(mr, found?.controller);
+    if (owner !== undefined) {
+      throw new ProviderError("Configuration", `Secret "${ref.name}" is the connection Secret of ${owner.kind} "${owner.name}": choose another spec.writeConnectionSecretToRef.name`);
+    }
+    const inCluster = found?.data;
     const merged = { ...inCluster, ...known?.data, ...details };
     const digest = hashDetails(merged);
     if (known?.digest === digest && (inCluster === undefined || hashDetails(inCluster) === digest)) {
@@ -78,15 +84,35 @@ export class KubeConnectionPublisher implements ConnectionPublisher {
     return this.#published.size;
   }
 
-  async #read(namespace: string, name: string): Promise<Record<string, string>> {
+  /** The Secret's data and its controlling owner, if it has one; empty when it does not exist. */
+  async #read(namespace: string, name: string): Promise<{ data: Record<string, string>; controller?: { kind: string; name: string; uid: string } }> {
     try {
       const secret = await this.#core.readNamespacedSecret({ name, namespace });
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+      const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+      const controller = secret.metadata?.ownerReferences?.find((o) => o.controller === true);
+      return { data, ...(controller ? { controller: { kind: controller.kind, name: controller.name, uid: controller.uid } } : {}) };
     } catch (err) {
-      if (isNotFound(err)) return {};
+      if (isNotFound(err)) return { data: {} };
       throw err;
     }
   }
+}
+
+interface Owner {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * The managed resource other than `mr` that controls the Secret, if any. Another's connection Secret
+ * is never taken over: both would overwrite each other's details on every reconcile, and a password
+ * known only to one of them would be lost. An owner of the same kind and name is this object's
+ * deleted predecessor (its Secret not yet collected), so that one does not count.
+ */
+function otherOwner(mr: Managed, controller: Owner | undefined): Owner | undefined {
+  if (controller === undefined || controller.uid === mr.metadata.uid) return undefined;
+  return controller.kind === mr.kind && controller.name === mr.metadata.name ? undefined : controller;
 }
 
 function hashDetails(details: ConnectionDetails): string {

@@ -142,8 +142,27 @@ export function classifyAwsError(err: unknown): ErrorClass {
   return "Unknown";
 }
 
+/**
+ * An answer the SDK could not read (truncated or garbled XML/JSON): not a service error (no `$fault`),
+ * but a response was received, and the SDK's deserializer put its status on the error and the raw
+ * response in the hidden `$response`.
+ */
+function unreadableAnswerStatus(err: unknown): number | undefined {
+  if (!isSdkError(err) || "$fault" in err || !("$response" in err)) return undefined;
+  const status = err.$metadata?.httpStatusCode;
+  return status !== undefined && status < 300 ? status : undefined;
+}
+
 /** Wraps an SDK error as a ProviderError naming the AWS operation (so access-denied messages say which action). */
 export function toProviderError(operation: string, err: unknown): ProviderError {
+  const unreadable = unreadableAnswerStatus(err);
+  if (unreadable !== undefined && err instanceof Error) {
+    // The parser's own words, without the hint the SDK appends for programmers ("inspect the hidden field ...").
+    const detail = err.message.split("\n")[0]?.trim() ?? "";
+    const status = unreadable;
+    // Transient: a cut or garbled answer may read whole next time; the core backs off meanwhile.
+    return new ProviderError("Transient", `${operation}: the cloud's answer (HTTP ${status}) could not be read: ${detail}`, { cause: err });
+  }
   const errorClass = classifyAwsError(err);
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof Error ? err.name : undefined;

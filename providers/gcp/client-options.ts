@@ -16,6 +16,7 @@
 import type { v1 as sqlV1 } from "@google-cloud/sql";
 import { JWT, OAuth2Client } from "google-auth-library";
 import { z } from "zod";
+import { checkAnswers } from "./answer-check.ts";
 
 /** The constructor options of the official clients (google-gax ClientOptions). */
 export type GoogleClientOptions = NonNullable<ConstructorParameters<typeof sqlV1.SqlInstancesServiceClient>[0]>;
@@ -71,10 +72,10 @@ export function googleClientOptions(input: GoogleClientOptionsInput = {}): Googl
   const options: GoogleClientOptions = { fallback: true, ...endpointOptions(input.endpoint) };
   if (input.credentials !== undefined) {
     const key = ServiceAccountKeySchema.parse(input.credentials);
-    options.authClient = serviceAccountAuthClient(key);
+    options.authClient = checkAnswers(serviceAccountAuthClient(key));
     if (key.project_id !== undefined) options.projectId = key.project_id;
   } else if (options.protocol === "http") {
-    options.authClient = emulatorAuthClient();
+    options.authClient = checkAnswers(emulatorAuthClient());
   }
   if (input.retry !== false) options.clientConfig = retryConfig({ ...DEFAULT_RETRY, ...input.retry });
   return options;

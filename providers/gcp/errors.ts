@@ -37,6 +37,7 @@ const BY_CODE: Readonly<Record<number, ErrorClass>> = {
   10: "Conflict", // ABORTED
   13: "Transient", // INTERNAL
   14: "Transient", // UNAVAILABLE
+  15: "Transient", // DATA_LOSS: an answer that could not be read (answer-check.ts); asked again after backoff
   16: "AccessDenied", // UNAUTHENTICATED
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Classification } from "./classify.ts";
-import { FaultConfigSchema, FaultEngine, isFaultConfigError, parseFaultConfig, parseScheduledFault } from "./faults.ts";
+import { FaultConfigSchema, FaultEngine, isFaultConfigError, parseFaultConfig, parseScheduledFault, spoilBody } from "./faults.ts";
 import type { Decision, Match } from "./faults.ts";
 import { seededRandom } from "./random.ts";
 import type { Random } from "./random.ts";
@@ -33,6 +33,8 @@ describe("FaultConfigSchema", () => {
           { fault: "error5xx", rate: 0.1, status: 500, match: { protocol: ["awsQuery", "restXml"] } },
           { fault: "latency", rate: 1, delayMs: { min: 10, max: 50 } },
           { fault: "drop", rate: 0.01, match: { operationPattern: "^Describe" } },
+          { fault: "truncate", rate: 1, keep: 0.25, match: { service: "rds" } },
+          { fault: "rewrite", rate: 1, replace: [{ pattern: "<DBInstanceStatus>[^<]*</DBInstanceStatus>", with: "<DBInstanceStatus>sideways</DBInstanceStatus>" }] },
         ],
         schedule: [{ fault: "throttle", count: 2, match: { service: "cloudfront" } }],
       },
@@ -44,6 +46,7 @@ describe("FaultConfigSchema", () => {
 
   it("fills defaults", () => {
     expect(parseFaultConfig({ rules: [{ fault: "error5xx", rate: 1 }] })).toEqual({ rules: [{ fault: "error5xx", rate: 1, status: 503 }], schedule: [] });
+    expect(parseScheduledFault({ fault: "truncate", count: 1 })).toEqual({ fault: "truncate", count: 1, keep: 0.5 });
   });
 
   const invalid: Record<string, { input: unknown; want: RegExp }> = {
@@ -60,6 +63,10 @@ describe("FaultConfigSchema", () => {
     "typo in a match key": { input: { rules: [{ fault: "drop", rate: 1, match: { services: "rds" } }] }, want: /services/ },
     "extra top-level key": { input: { rule: [] }, want: /rule/ },
     "zero count": { input: { schedule: [{ fault: "throttle", count: 0 }] }, want: /schedule\[0\]\.count/ },
+    "truncate keeping everything": { input: { rules: [{ fault: "truncate", rate: 1, keep: 1 }] }, want: /rules\[0\]\.keep/ },
+    "rewrite without replacements": { input: { rules: [{ fault: "rewrite", rate: 1, replace: [] }] }, want: /rules\[0\]\.replace/ },
+    "rewrite with a bad regex": { input: { schedule: [{ fault: "rewrite", count: 1, replace: [{ pattern: "[", with: "" }] }] }, want: /valid regular expression/ },
+    "rewrite without its replacement": { input: { rules: [{ fault: "rewrite", rate: 1, replace: [{ pattern: "x" }] }] }, want: /replace\[0\]\.with/ },
     "empty operation list": { input: { rules: [{ fault: "drop", rate: 1, match: { operation: [] } }] }, want: /match\.operation/ },
   };
   for (const [name, { input, want }] of Object.entries(invalid)) {
@@ -158,5 +165,29 @@ describe("FaultEngine", () => {
     expect(engine.decide(RDS_CREATE).action.kind).toBe("drop");
     engine.reset();
     expect(engine.decide(RDS_CREATE).action.kind).toBe("forward");
+  });
+});
+
+describe("truncate and rewrite", () => {
+  const replace = [{ pattern: "<Status>([a-z]+)</Status>", with: "<Status>un$1</Status>" }];
+
+  it("are terminal decisions carrying what to do with the answer", () => {
+    const engine = new FaultEngine(never, { rules: [{ fault: "rewrite", rate: 1, replace, match: { service: "rds" } }, { fault: "drop", rate: 1 }] });
+    expect(engine.decide(RDS_DESCRIBE)).toEqual({ delayMs: 0, action: { kind: "rewrite", replace }, applied: ["rewrite"] });
+    engine.schedule({ fault: "truncate", count: 1, keep: 0.1, match: { protocol: "googleJson" } });
+    expect(engine.decide(SQL_GET)).toEqual({ delayMs: 0, action: { kind: "truncate", keep: 0.1 }, applied: ["truncate"] });
+    expect(engine.decide(SQL_GET).action.kind).toBe("drop");
+  });
+
+  it("truncate keeps that fraction of the bytes, rounded down", () => {
+    const body = Buffer.from('{"name":"orders","state":"RUNNABLE"}');
+    expect(spoilBody({ kind: "truncate", keep: 0.5 }, body).toString()).toBe('{"name":"orders","');
+    expect(spoilBody({ kind: "truncate", keep: 0 }, body).byteLength).toBe(0);
+  });
+
+  it("rewrite replaces every match of each pattern, in order, with group references", () => {
+    const body = Buffer.from("<A><Status>available</Status><Status>ok</Status><Endpoint>x</Endpoint></A>");
+    const out = spoilBody({ kind: "rewrite", replace: [...replace, { pattern: "<Endpoint>.*?</Endpoint>", with: "" }] }, body);
+    expect(out.toString()).toBe("<A><Status>unavailable</Status><Status>unok</Status></A>");
   });
 });

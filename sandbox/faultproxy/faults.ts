@@ -1,7 +1,9 @@
 // Fault configuration (one zod schema: type, validation, control-API contract) and the per-request
 // decision. Scheduled faults ("the next N matching requests") are consumed first, in the order
 // they were added; otherwise every matching rule rolls its rate: latency rules add up, and the
-// first terminal fault (throttle, error5xx, drop) that fires decides the response.
+// first terminal fault (throttle, error5xx, drop, truncate, rewrite) that fires decides the response.
+// truncate and rewrite forward the request and spoil the answer: a malformed cloud answer, the
+// status and headers of a real one around a body the client cannot trust.
 import { z } from "zod";
 import { PROTOCOLS } from "./classify.ts";
 import type { Classification } from "./classify.ts";
@@ -38,6 +40,16 @@ const Throttle = z.strictObject({ fault: z.literal("throttle") });
 const Error5xx = z.strictObject({ fault: z.literal("error5xx"), status: z.union([z.literal(500), z.literal(503)]).default(503) });
 const Latency = z.strictObject({ fault: z.literal("latency"), delayMs: DelaySchema });
 const Drop = z.strictObject({ fault: z.literal("drop") });
+/** The upstream's answer, cut after `keep` (a fraction) of its body's bytes; Content-Length says the cut length, so the client sees a complete but truncated document. */
+const Truncate = z.strictObject({ fault: z.literal("truncate"), keep: z.number().min(0).lt(1).default(0.5) });
+const RegExpSource = z
+  .string()
+  .min(1)
+  .refine((p) => compileRegExp(p) !== undefined, { message: "must be a valid regular expression" });
+/** Every match of `pattern` (a JavaScript regular expression, applied globally) replaced by `with` (`$1` etc. allowed). */
+export const ReplacementSchema = z.strictObject({ pattern: RegExpSource, with: z.string() });
+/** The upstream's answer with its body rewritten: a field dropped or renamed, an enum value the client has never seen. */
+const Rewrite = z.strictObject({ fault: z.literal("rewrite"), replace: z.array(ReplacementSchema).min(1) });
 
 const ruleFields = { rate: z.number().min(0).max(1), match: MatchSchema.optional() };
 /** A standing fault: each matching request gets it with probability `rate`. */
@@ -46,6 +58,8 @@ export const FaultRuleSchema = z.discriminatedUnion("fault", [
   Error5xx.extend(ruleFields),
   Latency.extend(ruleFields),
   Drop.extend(ruleFields),
+  Truncate.extend(ruleFields),
+  Rewrite.extend(ruleFields),
 ]);
 
 const scheduleFields = { count: z.number().int().min(1).max(1_000_000), match: MatchSchema.optional() };
@@ -55,6 +69,8 @@ export const ScheduledFaultSchema = z.discriminatedUnion("fault", [
   Error5xx.extend(scheduleFields),
   Latency.extend(scheduleFields),
   Drop.extend(scheduleFields),
+  Truncate.extend(scheduleFields),
+  Rewrite.extend(scheduleFields),
 ]);
 
 /** The whole fault configuration, as read and replaced over the control API. */
@@ -71,9 +87,10 @@ export type ScheduledFault = z.infer<typeof ScheduledFaultSchema>;
 export type ScheduledFaultInput = z.input<typeof ScheduledFaultSchema>;
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 export type FaultConfigInput = z.input<typeof FaultConfigSchema>;
-/** The four kinds of fault. */
+export type Replacement = z.infer<typeof ReplacementSchema>;
+/** The kinds of fault. */
 export type FaultName = FaultRule["fault"];
-export const FAULT_NAMES = ["throttle", "error5xx", "latency", "drop"] as const satisfies readonly FaultName[];
+export const FAULT_NAMES = ["throttle", "error5xx", "latency", "drop", "truncate", "rewrite"] as const satisfies readonly FaultName[];
 
 const FAULT_CONFIG_ERROR = Symbol.for("terraplane.faultproxy.FaultConfigError");
 
@@ -106,12 +123,18 @@ export interface Decision {
   /** Sum of the delays of the latency faults that fired; applied before anything else. */
   readonly delayMs: number;
   /** The response: forward upstream, or a terminal fault. */
-  readonly action: { readonly kind: "forward" } | { readonly kind: "throttle" } | { readonly kind: "error5xx"; readonly status: 500 | 503 } | { readonly kind: "drop" };
+  readonly action:
+    | { readonly kind: "forward" }
+    | { readonly kind: "throttle" }
+    | { readonly kind: "error5xx"; readonly status: 500 | 503 }
+    | { readonly kind: "drop" }
+    | { readonly kind: "truncate"; readonly keep: number }
+    | { readonly kind: "rewrite"; readonly replace: readonly Replacement[] };
   /** Every fault that fired, for counting. */
   readonly applied: readonly FaultName[];
 }
 
-type Spec = z.infer<typeof Throttle> | z.infer<typeof Error5xx> | z.infer<typeof Latency> | z.infer<typeof Drop>;
+type Spec = z.infer<typeof Throttle> | z.infer<typeof Error5xx> | z.infer<typeof Latency> | z.infer<typeof Drop> | z.infer<typeof Truncate> | z.infer<typeof Rewrite>;
 type Matcher = (c: Classification) => boolean;
 interface ActiveRule {
   readonly rule: FaultRule;
@@ -187,7 +210,7 @@ export class FaultEngine {
     let action: Decision["action"] = { kind: "forward" };
     for (const spec of fired) {
       if (spec.fault === "latency") delayMs += this.#delay(spec.delayMs);
-      else action = spec.fault === "error5xx" ? { kind: "error5xx", status: spec.status } : { kind: spec.fault };
+      else action = terminalAction(spec);
     }
     return { delayMs, action, applied: fired.map((s) => s.fault) };
   }
@@ -203,6 +226,27 @@ export class FaultEngine {
     if (typeof delay === "number") return delay;
     return delay.min + Math.floor(this.#random() * (delay.max - delay.min + 1));
   }
+}
+
+function terminalAction(spec: Exclude<Spec, z.infer<typeof Latency>>): Decision["action"] {
+  switch (spec.fault) {
+    case "error5xx":
+      return { kind: "error5xx", status: spec.status };
+    case "truncate":
+      return { kind: "truncate", keep: spec.keep };
+    case "rewrite":
+      return { kind: "rewrite", replace: spec.replace };
+    default:
+      return { kind: spec.fault };
+  }
+}
+
+/** The body a truncate or rewrite fault hands the client instead of the upstream's. */
+export function spoilBody(action: Extract<Decision["action"], { kind: "truncate" | "rewrite" }>, body: Buffer): Buffer {
+  if (action.kind === "truncate") return body.subarray(0, Math.floor(body.byteLength * action.keep));
+  let text = body.toString("utf8");
+  for (const r of action.replace) text = text.replace(new RegExp(r.pattern, "g"), r.with);
+  return Buffer.from(text, "utf8");
 }
 
 function compileRegExp(pattern: string): RegExp | undefined {

@@ -17,7 +17,9 @@ export {
   MAX_DELAY_MS,
   parseFaultConfig,
   parseScheduledFault,
+  ReplacementSchema,
   ScheduledFaultSchema,
+  spoilBody,
 } from "./faults.ts";
 export type {
   Decision,
@@ -28,6 +30,7 @@ export type {
   FaultRule,
   FaultRuleInput,
   Match,
+  Replacement,
   ScheduledFault,
   ScheduledFaultInput,
 } from "./faults.ts";

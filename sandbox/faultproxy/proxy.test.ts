@@ -2,6 +2,7 @@
 // classified by the SDK itself (isThrottlingError is what the SDK's retry middleware calls).
 import http from "node:http";
 import net from "node:net";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CloudFrontClient, CloudFrontServiceException, ListDistributionsCommand } from "@aws-sdk/client-cloudfront";
 import { DescribeVpcsCommand, EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
@@ -132,7 +133,7 @@ describe("throttle, through the real SDK", () => {
       expect(operationCounts(proxy.stats(), service, operation)).toEqual({
         requests: 3,
         forwarded: 1,
-        faults: { throttle: 2, error5xx: 0, latency: 0, drop: 0 },
+        faults: { throttle: 2, error5xx: 0, latency: 0, drop: 0, truncate: 0, rewrite: 0 },
         upstream: { "2xx": 1, "3xx": 0, "4xx": 0, "5xx": 0, error: 0 },
       });
       expect(upstream.requests).toHaveLength(1);
@@ -237,6 +238,58 @@ describe("drop", () => {
     proxy.schedule({ fault: "drop", count: 1 });
     const out = await new RDSClient(sdkConfig(2)).send(new DescribeDBInstancesCommand({}));
     expect(out.$metadata.attempts).toBe(2);
+  });
+});
+
+describe("truncate and rewrite: a malformed answer from the real upstream", () => {
+  it("truncate: the SDK gets a cut XML document with a matching Content-Length and fails to parse it", async () => {
+    proxy.setFaults({ rules: [{ fault: "truncate", rate: 1, keep: 0.6, match: { operation: "DescribeDBInstances" } }] });
+    const raw = await fetch(`${proxy.url}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=DescribeDBInstances" });
+    const text = await raw.text();
+    expect(raw.status).toBe(200);
+    expect(Number(raw.headers.get("content-length"))).toBe(Buffer.byteLength(text));
+    expect(text.startsWith("<DescribeDBInstancesResponse")).toBe(true);
+    expect(text).not.toContain("</DescribeDBInstancesResponse>");
+
+    proxy.resetStats();
+    const err = await rejection(new RDSClient(sdkConfig(1)).send(new DescribeDBInstancesCommand({})));
+    expect(err).toBeInstanceOf(Error);
+    expect(upstream.requests).toHaveLength(2);
+    expect(operationCounts(proxy.stats(), "rds", "DescribeDBInstances")).toMatchObject({ requests: 1, forwarded: 1, faults: { truncate: 1 }, upstream: { "2xx": 1 } });
+  });
+
+  it("rewrite: the SDK parses the rewritten answer", async () => {
+    upstream.respond = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/xml" }).end(
+        '<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult><DBInstances><DBInstance>' +
+          "<DBInstanceIdentifier>orders</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus><Engine>postgres</Engine>" +
+          "</DBInstance></DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>",
+      );
+    };
+    proxy.schedule({
+      fault: "rewrite",
+      count: 1,
+      replace: [
+        { pattern: "<DBInstanceStatus>available</DBInstanceStatus>", with: "<DBInstanceStatus>sideways</DBInstanceStatus>" },
+        { pattern: "<Engine>[^<]*</Engine>", with: "" },
+      ],
+    });
+    const out = await new RDSClient(sdkConfig(1)).send(new DescribeDBInstancesCommand({}));
+    expect(out.DBInstances?.[0]).toMatchObject({ DBInstanceIdentifier: "orders", DBInstanceStatus: "sideways" });
+    expect(out.DBInstances?.[0]?.Engine).toBeUndefined();
+    const again = await new RDSClient(sdkConfig(1)).send(new DescribeDBInstancesCommand({}));
+    expect(again.DBInstances?.[0]?.DBInstanceStatus).toBe("available");
+  });
+
+  it("spoils a compressed answer after decoding it, and sends it plain", async () => {
+    upstream.respond = (_req, res) => {
+      const body = gzipSync(Buffer.from(JSON.stringify({ name: "orders", state: "RUNNABLE" })));
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.byteLength }).end(body);
+    };
+    proxy.schedule({ fault: "rewrite", count: 1, replace: [{ pattern: "RUNNABLE", with: "SOMETHING_NEW" }] });
+    const res = await fetch(`${proxy.url}/v1/projects/p/instances/orders`);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    expect(await res.json()).toEqual({ name: "orders", state: "SOMETHING_NEW" });
   });
 });
 

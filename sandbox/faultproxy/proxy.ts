@@ -5,15 +5,17 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { AGENT_IDLE_MS, keepIdleConnections } from "../shared/keepalive.ts";
 import { classify } from "./classify.ts";
 import type { Classification } from "./classify.ts";
 import { handleControl, isControlRequest } from "./control.ts";
 import type { ControlTarget } from "./control.ts";
 import { wireError } from "./errors.ts";
-import { FaultEngine } from "./faults.ts";
+import { FaultEngine, spoilBody } from "./faults.ts";
 import type { Decision, FaultConfig, FaultConfigInput, ScheduledFaultInput } from "./faults.ts";
 import type { Random } from "./random.ts";
 import { StatsRecorder } from "./stats.ts";
@@ -161,6 +163,10 @@ async function respond(ctx: Context, x: Exchange, action: Decision["action"]): P
     case "forward":
       ctx.recorder.recordForwarded(x.c);
       return forward(ctx, x);
+    case "truncate":
+    case "rewrite":
+      ctx.recorder.recordForwarded(x.c);
+      return forward(ctx, x, action);
     case "drop":
       // RST rather than FIN: the SDK sees ECONNRESET, the classic transient network error.
       x.req.socket.resetAndDestroy();
@@ -214,7 +220,38 @@ function requestHeaders(req: IncomingMessage, body: Buffer): string[] {
   return headers;
 }
 
-function forward(ctx: Context, x: Exchange): Promise<void> {
+type Spoil = Extract<Decision["action"], { kind: "truncate" | "rewrite" }>;
+
+// Headers that describe the body as the upstream sent it; a spoiled body is sent plain, with its own length.
+const BODY_HEADERS = new Set(["content-length", "content-encoding"]);
+
+function decoded(body: Buffer, encoding: string | undefined): Buffer {
+  switch (encoding?.trim().toLowerCase()) {
+    case "gzip":
+      return gunzipSync(body);
+    case "deflate":
+      return inflateSync(body);
+    case "br":
+      return brotliDecompressSync(body);
+    default:
+      return body;
+  }
+}
+
+/** Reads the whole upstream answer, spoils its (decoded) body and sends that with a Content-Length of its own. */
+async function sendSpoiled(upRes: IncomingMessage, res: ServerResponse, status: number, spoil: Spoil): Promise<void> {
+  const raw = await buffer(upRes);
+  const body = spoilBody(spoil, decoded(raw, upRes.headers["content-encoding"]));
+  const headers: string[] = [];
+  const upstreamHeaders = endToEnd(upRes.rawHeaders);
+  for (let i = 0; i + 1 < upstreamHeaders.length; i += 2) {
+    const name = upstreamHeaders[i] ?? "";
+    if (!BODY_HEADERS.has(name.toLowerCase())) headers.push(name, upstreamHeaders[i + 1] ?? "");
+  }
+  res.writeHead(status, upRes.statusMessage, [...headers, "Content-Length", String(body.byteLength)]).end(body);
+}
+
+function forward(ctx: Context, x: Exchange, spoil?: Spoil): Promise<void> {
   const { upstream, agent } = ctx;
   const base = upstream.pathname.replace(/\/$/, "");
   return new Promise<void>((resolve) => {
@@ -233,6 +270,13 @@ function forward(ctx: Context, x: Exchange): Promise<void> {
       settled = true;
       const status = upRes.statusCode ?? 502;
       ctx.recorder.recordUpstream(x.c, status);
+      if (spoil !== undefined) {
+        sendSpoiled(upRes, x.res, status, spoil).then(resolve, () => {
+          x.res.destroy();
+          resolve();
+        });
+        return;
+      }
       x.res.writeHead(status, upRes.statusMessage, endToEnd(upRes.rawHeaders));
       // A failed pipe (client gone, upstream reset mid-body) destroys both ends; nothing to answer.
       pipeline(upRes, x.res).then(resolve, () => resolve());

@@ -14,7 +14,7 @@ export const CountsSchema = z.strictObject({
   /** Requests sent on to the upstream. */
   forwarded: Count,
   /** How many requests each fault fired on (a delayed request that is then forwarded counts in both). */
-  faults: z.strictObject({ throttle: Count, error5xx: Count, latency: Count, drop: Count }),
+  faults: z.strictObject({ throttle: Count, error5xx: Count, latency: Count, drop: Count, truncate: Count, rewrite: Count }),
   /** Upstream outcomes of forwarded requests; `error` = no response (refused, reset, timeout). */
   upstream: z.strictObject({ "2xx": Count, "3xx": Count, "4xx": Count, "5xx": Count, error: Count }),
 });
@@ -40,7 +40,7 @@ export function emptyCounts(): Counts {
   return {
     requests: 0,
     forwarded: 0,
-    faults: { throttle: 0, error5xx: 0, latency: 0, drop: 0 },
+    faults: { throttle: 0, error5xx: 0, latency: 0, drop: 0, truncate: 0, rewrite: 0 },
     upstream: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, error: 0 },
   };
 }
