@@ -182,20 +182,20 @@ describe("Listing", () => {
 });
 
 describe("Listings", () => {
-  it("keeps one listing per key and forgets an object everywhere", async () => {
+  it("keeps one listing per session", async () => {
+    const east = { region: "us-east-1" };
+    const west = { region: "eu-west-1" };
     const clouds = new Map([
-      ["acct-1/us-east-1", new FakeCloud(["a"])],
-      ["acct-2/eu-west-1", new FakeCloud(["z"])],
+      [east, new FakeCloud(["a"])],
+      [west, new FakeCloud(["z"])],
     ]);
-    const listings = new Listings<Item>();
-    const source = (key: string) => (): ListingSource<Item> => clouds.get(key) ?? new FakeCloud([]);
-    const one = listings.for("acct-1/us-east-1", source("acct-1/us-east-1"));
-    expect(listings.for("acct-1/us-east-1", source("acct-1/us-east-1"))).toBe(one);
-    const two = listings.for("acct-2/eu-west-1", source("acct-2/eu-west-1"));
+    const listings = new Listings<{ region: string }, Item>();
+    const source = (key: { region: string }) => (): ListingSource<Item> => clouds.get(key) ?? new FakeCloud([]);
+    const one = listings.for(east, source(east));
+    expect(listings.for(east, source(east))).toBe(one);
+    const two = listings.for(west, source(west));
     expect((await one.read("a", { signal: live(), maxAgeMs: 60_000 })).via).toBe("listing");
-    expect((await two.read("a", { signal: live(), maxAgeMs: 60_000 })).item).toBeUndefined();
-    one.mutated("a");
-    listings.forget("a");
-    expect((await one.read("a", { signal: live(), maxAgeMs: 60_000 })).via).toBe("listing");
+    expect(await two.read("a", { signal: live(), maxAgeMs: 60_000 })).toEqual({ item: undefined, via: "get-missing" });
+    expect((await two.read("z", { signal: live(), maxAgeMs: 60_000 })).via).toBe("listing");
   });
 });

@@ -172,29 +172,26 @@ export class Listing<T> {
   }
 }
 
-/** The shared listings of one kind, one per key (credentials, account or project, region). */
-export class Listings<T> {
-  readonly #listings = new Map<string, Listing<T>>();
+/**
+ * One kind's shared listings, one per key: the provider's session object, which already stands for
+ * one (credentials, account or project, region). Held weakly, so a listing lives exactly as long as
+ * the session it reads through, and a session dropped by its connector takes its listing with it.
+ */
+export class Listings<K extends object, T> {
+  readonly #listings = new WeakMap<K, Listing<T>>();
   readonly #options: ListingOptions;
-  readonly #maxKeys: number;
 
-  constructor(options: ListingOptions & { maxKeys?: number } = {}) {
+  constructor(options: ListingOptions = {}) {
     this.#options = options;
-    this.#maxKeys = options.maxKeys ?? 256;
   }
 
   /** The key's listing, made from `source` the first time the key is seen. */
-  for(key: string, source: () => ListingSource<T>, options: ListingOptions = {}): Listing<T> {
+  for(key: K, source: () => ListingSource<T>, options: ListingOptions = {}): Listing<T> {
     let listing = this.#listings.get(key);
     if (!listing) {
-      if (this.#listings.size >= this.#maxKeys) this.#listings.clear();
       listing = new Listing(source(), { ...this.#options, ...options });
       this.#listings.set(key, listing);
     }
     return listing;
-  }
-
-  forget(id: string): void {
-    for (const listing of this.#listings.values()) listing.forget(id);
   }
 }

@@ -24,6 +24,11 @@ export const AwsProviderConfigSpec = z
     assumeRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/).optional().describe("Role to assume with the base credentials."),
     externalId: z.string().optional().describe("External ID for the assumed role."),
     endpoint: z.url().optional().describe("Endpoint override for every AWS API (a local emulator, a VPC endpoint)."),
+    batchObserve: z
+      .boolean()
+      .optional()
+      .describe("Observe from one shared, paginated listing per kind and region each poll interval (default true); false reads every resource by itself each poll."),
+    listingMaxAgeSeconds: z.int().min(1).max(86_400).optional().describe("The oldest a shared listing may be for any observe; default: each resource's poll interval."),
   })
   .describe("How Terraplane authenticates to AWS.");
 export type AwsProviderConfigSpec = z.infer<typeof AwsProviderConfigSpec>;

@@ -33,12 +33,21 @@ export const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, 
  * One account + region + credentials: hands out SDK clients, cached so their connection pools and
  * retry budgets (which live in the client) are shared by every resource that uses them.
  */
+/** How the session's resources are observed: from a shared listing (batch) or each by itself. */
+export interface ObserveSettings {
+  readonly batch: boolean;
+  /** The oldest a shared listing may be for any observe (undefined: each resource's poll interval). */
+  readonly listingMaxAgeMs?: number;
+}
+
 export class AwsSession {
   readonly config: AwsClientConfig;
+  readonly observe: ObserveSettings;
   readonly #clients = new Map<unknown, unknown>();
 
-  constructor(config: AwsClientConfig) {
+  constructor(config: AwsClientConfig, observe: ObserveSettings = { batch: true }) {
     this.config = config;
+    this.observe = observe;
   }
 
   client<C>(ctor: new (config: AwsClientConfig) => C): C {
@@ -69,7 +78,7 @@ export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>
       let session = sessions.get(resolved.key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new AwsSession(resolved.config);
+        session = new AwsSession(resolved.config, resolved.observe);
         sessions.set(resolved.key, session);
       }
       return makeClient(session, mr, ctx);
@@ -77,7 +86,7 @@ export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>
   };
 }
 
-async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig }> {
+async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig; observe: ObserveSettings }> {
   const pc = await ctx.providerConfig(mr);
   const parsed = AwsProviderConfigSpec.safeParse(pc.spec);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
@@ -86,7 +95,11 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
   const region = forProviderRegion ?? spec.region;
   if (!region) throw new ProviderError("Configuration", `no region: set spec.forProvider.region or spec.region in ${pcName}`);
 
-  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? ""];
+  const observe: ObserveSettings = {
+    batch: spec.batchObserve ?? true,
+    ...(spec.listingMaxAgeSeconds !== undefined ? { listingMaxAgeMs: spec.listingMaxAgeSeconds * 1_000 } : {}),
+  };
+  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? "", JSON.stringify(observe)];
   let base: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   if (spec.credentials.source === "Secret") {
     const ref = spec.credentials.secretRef;
@@ -110,6 +123,7 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
     : base;
   return {
     key: identity.join("\0"),
+    observe,
     config: { region, credentials, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), retryMode: "standard", maxAttempts: SDK_MAX_ATTEMPTS, requestHandler: SDK_TIMEOUTS },
   };
 }
