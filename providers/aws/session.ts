@@ -4,6 +4,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, NodeHttpHand
 import { z } from "zod";
 import { ProviderError } from "../../core/errors.ts";
 import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
+import { observeSettings } from "../shared/batch-observe.ts";
+import type { ObserveSettings } from "../shared/batch-observe.ts";
 import { AwsProviderConfigSpec } from "./provider-config.ts";
 
 /** What every AWS SDK client of one account, region and endpoint is built from. */
@@ -33,13 +35,6 @@ export const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, 
  * One account + region + credentials: hands out SDK clients, cached so their connection pools and
  * retry budgets (which live in the client) are shared by every resource that uses them.
  */
-/** How the session's resources are observed: from a shared listing (batch) or each by itself. */
-export interface ObserveSettings {
-  readonly batch: boolean;
-  /** The oldest a shared listing may be for any observe (undefined: each resource's poll interval). */
-  readonly listingMaxAgeMs?: number;
-}
-
 export class AwsSession {
   readonly config: AwsClientConfig;
   readonly observe: ObserveSettings;
@@ -95,10 +90,7 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
   const region = forProviderRegion ?? spec.region;
   if (!region) throw new ProviderError("Configuration", `no region: set spec.forProvider.region or spec.region in ${pcName}`);
 
-  const observe: ObserveSettings = {
-    batch: spec.batchObserve ?? true,
-    ...(spec.listingMaxAgeSeconds !== undefined ? { listingMaxAgeMs: spec.listingMaxAgeSeconds * 1_000 } : {}),
-  };
+  const observe = observeSettings(spec);
   const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? "", JSON.stringify(observe)];
   let base: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   if (spec.credentials.source === "Secret") {

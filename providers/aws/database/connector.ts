@@ -3,6 +3,7 @@ import type { DBInstance } from "@aws-sdk/client-rds";
 import { Listings } from "../../../core/listing.ts";
 import type { Listing } from "../../../core/listing.ts";
 import type { Connector } from "../../../core/provider.ts";
+import { listingOptions } from "../../shared/batch-observe.ts";
 import { PasswordLedger, readDatabaseSecrets } from "../../shared/database-passwords.ts";
 import { awsConnector } from "../session.ts";
 import type { AwsSession } from "../session.ts";
@@ -20,7 +21,7 @@ export function databaseConnector(ledger = new PasswordLedger()): Connector<Data
   const listings = new Listings<AwsSession, DBInstance>();
   const listingOf = (session: AwsSession): Listing<DBInstance> | undefined =>
     session.observe.batch
-      ? listings.for(session, () => rdsListingSource(session.client(RDSClient)), session.observe.listingMaxAgeMs ? { maxAgeMs: session.observe.listingMaxAgeMs } : {})
+      ? listings.for(session, () => rdsListingSource(session.client(RDSClient)), listingOptions(session.observe))
       : undefined;
   const sessions = awsConnector<DatabaseParameters, DatabaseObservation>(
     async (session, mr, ctx) =>
