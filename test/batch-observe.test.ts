@@ -2,12 +2,17 @@ import assert from "node:assert/strict";
 import { AddTagsToResourceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { DBInstance } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { protos } from "@google-cloud/sql";
 import { database } from "../providers/aws/database/index.ts";
+import { database as gcpDatabase } from "../providers/gcp/database/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { awsClientConfig, describeDbInstance } from "./harness/aws.ts";
 import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
 import type { AwsEnvironment } from "./harness/aws-provider.ts";
 import { mutatingCalls, operationsDuring, settledAndObserved } from "./harness/environment.ts";
+import { closeClients, orUndefined, sqlClients, waitForSqlOperation } from "./harness/gcp.ts";
+import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
+import type { GcpEnvironment } from "./harness/gcp-provider.ts";
 import { condition } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -140,6 +145,121 @@ describe("batch observe gives per-resource observe's verdicts, with one listing 
     expect(batchVerdicts.quietMutations).toEqual({});
     // Per resource: about one describe per instance per poll; batch: about one listing per poll.
     expect(singleReads).toBeGreaterThanOrEqual(COUNT * 0.7);
+    expect(batchReads).toBeLessThanOrEqual(2);
+    expect(batchReads).toBeGreaterThan(0);
+  });
+});
+
+// The same for gcp Database on the project's GCP emulator: instances.list pages instead of one
+// instances.get per instance. Each mode has a project of its own (the listing is per project).
+
+type SqlInstance = protos.google.cloud.sql.v1.IDatabaseInstance;
+const SQL_MUTATING = /^instances\.(insert|patch|update|delete)$|^users\./;
+const SQL_BASE = { databaseVersion: "POSTGRES_16", tier: "db-custom-1-3840" };
+const GCP_COUNT = 4;
+
+interface GcpEnv extends GcpEnvironment {
+  readonly sql: ReturnType<typeof sqlClients>;
+  get(name: string): Promise<SqlInstance | undefined>;
+}
+
+async function gcpEnv(batchObserve: boolean): Promise<GcpEnv> {
+  const env = await gcpEnvironment(gcpDatabase, {
+    nsPrefix: "gbatch",
+    projectPrefix: "tp-batch",
+    operationDelayMs: 300,
+    seed: 7,
+    pollIntervalMs: POLL_MS,
+    region: "europe-west1",
+    deleteTimeout: "30s",
+    batchObserve,
+  });
+  const sql = sqlClients({ direct: true });
+  return {
+    ...env,
+    sql,
+    get: (instance) => orUndefined(() => sql.instances.get({ project: env.project, instance })),
+    async close() {
+      await env.close();
+      await closeClients(sql);
+    },
+  };
+}
+
+async function sqlSettled(env: GcpEnv, name: string): Promise<boolean> {
+  const mr = await env.view(name);
+  return (
+    condition(mr, "Ready")?.status === "True" &&
+    condition(mr, "Synced")?.status === "True" &&
+    mr?.status?.pendingOperation === undefined &&
+    mr?.status?.observedGeneration === mr?.metadata.generation
+  );
+}
+
+const sqlVerdicts = new Map<boolean, Verdicts>();
+
+describe("batch observe gives per-resource observe's verdicts, with one listing per poll (gcp Database on the emulator)", () => {
+  beforeAll(async () => {
+    await installGcpCrds([gcpDatabase]);
+  });
+
+  for (const batch of [true, false]) {
+    describe(batch ? "batch observe" : "per-resource observe", () => {
+      let env: GcpEnv;
+      const names = Array.from({ length: GCP_COUNT }, (_, i) => uniqueName(`g${i}`));
+      beforeAll(async () => {
+        env = await gcpEnv(batch);
+      });
+      afterAll(async () => env.close());
+
+      it("create → Ready, drift corrected, out-of-band delete recreated, then quiet", { timeout: 240_000 }, async () => {
+        for (const name of names) await env.apply(name, SQL_BASE, { spec: { writeConnectionSecretToRef: { name: `${name}-conn` } } });
+        for (const name of names) await settledAndObserved(env, name, () => sqlSettled(env, name), WAIT);
+
+        const polls = 5;
+        const steady = await operationsDuring(env.proxy, "sqladmin", polls * POLL_MS);
+        const reads = (steady["instances.get"]?.requests ?? 0) + (steady["instances.list"]?.requests ?? 0);
+        const quietMutations = Object.fromEntries(Object.entries(steady).filter(([op]) => SQL_MUTATING.test(op)).map(([op, c]) => [op, c.requests]));
+
+        const [drifty = "", doomed = ""] = names;
+        const [patch] = await env.sql.instances.patch({ project: env.project, instance: drifty, body: { settings: { tier: "db-custom-4-15360" } } });
+        await waitForSqlOperation(env.sql.operations, env.project, patch.name ?? "");
+        await expect.poll(async () => (await env.view(drifty))?.status?.drift?.corrected, WAIT).toBe(true);
+        await expect.poll(async () => (await env.get(drifty))?.settings?.tier, WAIT).toBe("db-custom-1-3840");
+        const drift = (await env.view(drifty))?.status?.drift;
+
+        const [removal] = await env.sql.instances.delete({ project: env.project, instance: doomed });
+        await waitForSqlOperation(env.sql.operations, env.project, removal.name ?? "");
+        await expect.poll(async () => (await env.get(doomed))?.state, WAIT).toBe("RUNNABLE");
+        const recreated = (await env.get(doomed))?.settings?.userLabels?.["terraplane-managed-by"] === "terraplane";
+        for (const name of names) await settledAndObserved(env, name, () => sqlSettled(env, name), WAIT);
+
+        env.proxy.resetStats();
+        await operationsDuring(env.proxy, "sqladmin", 3 * POLL_MS);
+        const after = mutatingCalls(env.proxy, "sqladmin", (op) => SQL_MUTATING.test(op));
+        const ready = (await Promise.all(names.map((n) => sqlSettled(env, n)))).filter(Boolean).length;
+        sqlVerdicts.set(batch, {
+          ready,
+          driftFields: (drift?.fields ?? []).map((f) => f.path),
+          driftCorrected: drift?.corrected === true,
+          recreated,
+          quietMutations: { ...quietMutations, ...after },
+          describesPerPoll: reads / polls,
+        });
+        console.info(`gcp ${batch ? "batch" : "per-resource"}: ${reads / polls} instances.get/list per ${POLL_MS} ms poll for ${GCP_COUNT} instances`);
+      });
+    });
+  }
+
+  it("both modes agree, and batch observe lists once per poll instead of getting every instance", () => {
+    const batch = sqlVerdicts.get(true);
+    const single = sqlVerdicts.get(false);
+    assert(batch && single, "both modes ran their scenario");
+    const { describesPerPoll: batchReads, ...batchVerdicts } = batch;
+    const { describesPerPoll: singleReads, ...singleVerdicts } = single;
+    expect(batchVerdicts).toEqual(singleVerdicts);
+    expect(batchVerdicts).toMatchObject({ ready: GCP_COUNT, driftFields: ["tier"], driftCorrected: true, recreated: true, quietMutations: {} });
+    expect(singleReads).toBeGreaterThanOrEqual(GCP_COUNT * 0.7);
     expect(batchReads).toBeLessThanOrEqual(2);
     expect(batchReads).toBeGreaterThan(0);
   });
