@@ -100,11 +100,6 @@ export class Listing<T> {
     this.#mutatedAt.set(id, this.#now());
   }
 
-  /** The resource is no longer managed: nothing about it is kept. */
-  forget(id: string): void {
-    this.#mutatedAt.delete(id);
-  }
-
   /**
    * Mutated since the last listing started, and recently: a listing fresh enough for this observe
    * would start after the mutation anyway once it is more than maxAgeMs ago.
