@@ -10,9 +10,9 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { pino } from "pino";
 import { z } from "zod";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
-import { createLogger } from "../core/log.ts";
 import { Manager } from "../core/manager.ts";
 import { database } from "../providers/aws/database/index.ts";
 import { AWS_GROUP, AWS_VERSION } from "../providers/aws/provider-config.ts";
@@ -95,7 +95,9 @@ await cleanup.run(async () => {
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await core.createNamespacedSecret({ namespace, body: { metadata: { name: "moto-creds" }, stringData: CREDENTIALS } });
 
-  const manager = new Manager({ kc, kinds: [database], log: createLogger("warn"), namespace, concurrency, pollIntervalMs: pollSeconds * 1000 });
+  // The controller's warnings go to stderr with the progress: stdout holds the one JSON line.
+  const controllerLog = pino({ level: "warn", base: { component: "terraplane" } }, pino.destination(2));
+  const manager = new Manager({ kc, kinds: [database], log: controllerLog, namespace, concurrency, pollIntervalMs: pollSeconds * 1000 });
   cleanup.add("remove the finalizers the stopped controller left", () => dropFinalizers(custom, namespace));
   cleanup.add("stop the controller", () => manager.stop(5_000));
   await manager.start();
