@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill
+.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill bench-aws
 
 help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
@@ -63,7 +63,7 @@ bench-core: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/core.ts $(BENCH_ARGS)
 
 bench-smoke: deps tools
-	$(WITH_NODE) npx vitest run --project integration test/bench-core.test.ts test/bench-compositions.test.ts
+	$(WITH_NODE) npx vitest run --project integration test/bench-core.test.ts test/bench-compositions.test.ts test/bench-aws.test.ts
 
 # 500 WebStack-like instances (three composed test-double resources each): time to all Ready,
 # composition writes per instance, controller RSS; one JSON line.
@@ -76,3 +76,9 @@ bench-compositions: deps tools
 # E.g. `make trial-kill BENCH_ARGS="--kills 300 --seed 7 --per-kind 3"` (docs/reliability.md).
 trial-kill: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/trial-kill.ts $(BENCH_ARGS)
+
+# 1,000 aws Databases on moto through a fault proxy, batch observe on and then off: time to all
+# Ready, RDS calls by operation while converging and per poll interval in steady state, an
+# out-of-band change detected and corrected; one JSON line. E.g. BENCH_ARGS="--count 200 --poll-seconds 30".
+bench-aws: deps tools
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/aws.ts $(BENCH_ARGS)

@@ -107,6 +107,11 @@ export interface DeleteResult {
 export interface CallOptions {
   /** Fires on shutdown or when the reconcile's deadline passes; pass it to the SDK. */
   readonly signal: AbortSignal;
+  /**
+   * observe only: how old a shared listing may be to serve this observe (the resource's poll
+   * interval). Undefined (a plan, an on-demand read): read the resource itself.
+   */
+  readonly maxAgeMs?: number;
 }
 
 export interface ExternalClient<F = unknown, A = unknown> {

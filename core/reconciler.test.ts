@@ -48,9 +48,11 @@ function harness(opts: HarnessOptions = {}) {
   };
   const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
   const connection: ConnectionPublisher = { publish: async () => void log.push("secret"), forget: () => undefined, size: 0 };
+  const observeMaxAges: (number | undefined)[] = [];
   const external: ExternalClient = {
-    async observe() {
+    async observe(_mr, o) {
       log.push("observe");
+      observeMaxAges.push(o.maxAgeMs);
       if (opts.observe) return opts.observe();
       if (opts.observeError) throw opts.observeError;
       return opts.observation ?? { exists: false };
@@ -83,7 +85,7 @@ function harness(opts: HarnessOptions = {}) {
     progressIntervalMs: 5_000,
     now: () => new Date("2026-11-21T12:00:00Z"),
   });
-  return { log, statuses, deleted, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
+  return { log, statuses, deleted, observeMaxAges, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
 }
 
 function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
@@ -355,5 +357,12 @@ describe("ManagedReconciler", () => {
     expect(reconciler.remembered).toBe(1_000);
     for (const obj of objects) reconciler.forget(obj.metadata.uid);
     expect(reconciler.remembered).toBe(0);
+  });
+
+  it("lets observe read from a listing no older than the object's poll interval", async () => {
+    const { observeMaxAges, reconcile } = harness({ observation: available() });
+    await reconcile(mr({ finalizers: [FINALIZER] }));
+    await reconcile(mr({ finalizers: [FINALIZER], annotations: { [Annotations.pollInterval]: "15s" } }));
+    expect(observeMaxAges).toEqual([60_000, 15_000]);
   });
 });

@@ -115,7 +115,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
     let observation: Observation<A>;
     try {
-      observation = await this.#call("observe", signal, (opts) => client.external.observe(mr, opts));
+      observation = await this.#call("observe", signal, (opts) => client.external.observe(mr, { ...opts, maxAgeMs: this.#poll(mr) }));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
@@ -291,7 +291,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     if ("outcome" in client) return client.outcome;
     let obs: Observation<A>;
     try {
-      obs = await this.#call("observe", signal, (opts) => client.external.observe(mr, opts));
+      obs = await this.#call("observe", signal, (opts) => client.external.observe(mr, { ...opts, maxAgeMs: this.#poll(mr) }));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }

@@ -54,6 +54,10 @@ export class SupervisedInformer {
       return asList(result);
     };
     this.#informer = makeInformer(options.kc, path, list, options.labelSelector);
+    // Registered first: client-node stores the very object it hands to handlers, so trimming it here
+    // trims the cache before any other handler (or a later get/list) sees it.
+    this.#informer.on("add", trimForCache);
+    this.#informer.on("update", trimForCache);
     // Informer errors are retried here; a 404 right after a CRD is Established, a 429 and the rest
     // each get one readable line per episode (WatchFailures), not client-node's raw text per retry.
     this.#informer.on("add", (obj) => this.#changed(obj, "added"));
@@ -114,6 +118,23 @@ export class SupervisedInformer {
     const line = this.#failures.recovered();
     if (line) this.#o.log[line.level]({ resource: `${this.#o.type.plural}.${this.#o.type.group}`, ...line.fields }, line.msg);
   }
+}
+
+/** Annotations the API server or kubectl keeps for themselves; nothing in Terraplane reads them. */
+const UNREAD_ANNOTATIONS: readonly string[] = ["kubectl.kubernetes.io/last-applied-configuration"];
+
+/**
+ * Drops, in place, what the controller never reads from a cached object: managedFields (often larger
+ * than the spec) and kubectl's last-applied copy of the whole object. Every write Terraplane makes is
+ * a merge patch of named fields or a status patch, so none depends on them; the API server keeps
+ * both on its side.
+ */
+export function trimForCache(obj: KubernetesObject): void {
+  const metadata = obj.metadata;
+  if (!metadata) return;
+  delete metadata.managedFields;
+  const annotations = metadata.annotations;
+  if (annotations) for (const key of UNREAD_ANNOTATIONS) delete annotations[key];
 }
 
 function keyOf(obj: KubernetesObject): string {

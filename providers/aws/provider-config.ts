@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
 import { providerConfigKinds } from "../../core/provider-config.ts";
+import { batchObserveFields } from "../shared/batch-observe.ts";
 
 export const AWS_GROUP = "aws.terraplane.dev";
 export const AWS_VERSION = "v1alpha1";
@@ -24,6 +25,7 @@ export const AwsProviderConfigSpec = z
     assumeRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/).optional().describe("Role to assume with the base credentials."),
     externalId: z.string().optional().describe("External ID for the assumed role."),
     endpoint: z.url().optional().describe("Endpoint override for every AWS API (a local emulator, a VPC endpoint)."),
+    ...batchObserveFields,
   })
   .describe("How Terraplane authenticates to AWS.");
 export type AwsProviderConfigSpec = z.infer<typeof AwsProviderConfigSpec>;

@@ -4,6 +4,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, NodeHttpHand
 import { z } from "zod";
 import { ProviderError } from "../../core/errors.ts";
 import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
+import { observeSettings } from "../shared/batch-observe.ts";
+import type { ObserveSettings } from "../shared/batch-observe.ts";
 import { AwsProviderConfigSpec } from "./provider-config.ts";
 
 /** What every AWS SDK client of one account, region and endpoint is built from. */
@@ -35,10 +37,12 @@ export const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, 
  */
 export class AwsSession {
   readonly config: AwsClientConfig;
+  readonly observe: ObserveSettings;
   readonly #clients = new Map<unknown, unknown>();
 
-  constructor(config: AwsClientConfig) {
+  constructor(config: AwsClientConfig, observe: ObserveSettings = { batch: true }) {
     this.config = config;
+    this.observe = observe;
   }
 
   client<C>(ctor: new (config: AwsClientConfig) => C): C {
@@ -69,7 +73,7 @@ export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>
       let session = sessions.get(resolved.key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new AwsSession(resolved.config);
+        session = new AwsSession(resolved.config, resolved.observe);
         sessions.set(resolved.key, session);
       }
       return makeClient(session, mr, ctx);
@@ -77,7 +81,7 @@ export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>
   };
 }
 
-async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig }> {
+async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig; observe: ObserveSettings }> {
   const pc = await ctx.providerConfig(mr);
   const parsed = AwsProviderConfigSpec.safeParse(pc.spec);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
@@ -86,7 +90,8 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
   const region = forProviderRegion ?? spec.region;
   if (!region) throw new ProviderError("Configuration", `no region: set spec.forProvider.region or spec.region in ${pcName}`);
 
-  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? ""];
+  const observe = observeSettings(spec);
+  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? "", JSON.stringify(observe)];
   let base: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   if (spec.credentials.source === "Secret") {
     const ref = spec.credentials.secretRef;
@@ -110,6 +115,7 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
     : base;
   return {
     key: identity.join("\0"),
+    observe,
     config: { region, credentials, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), retryMode: "standard", maxAttempts: SDK_MAX_ATTEMPTS, requestHandler: SDK_TIMEOUTS },
   };
 }

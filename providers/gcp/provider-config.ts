@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
 import { providerConfigKinds } from "../../core/provider-config.ts";
+import { batchObserveFields } from "../shared/batch-observe.ts";
 
 export const GCP_GROUP = "gcp.terraplane.dev";
 export const GCP_VERSION = "v1alpha1";
@@ -24,6 +25,7 @@ export const GcpProviderConfigSpec = z
       .meta({ "x-kubernetes-validations": [{ rule: "self.source != 'Secret' || has(self.secretRef)", message: "credentials.secretRef is required when source is Secret" }] }),
     region: z.string().min(1).optional().describe("Default region for regional resources (Cloud SQL) that do not set forProvider.region."),
     endpoint: z.url().optional().describe("Endpoint override for every Google API (a local emulator, Private Service Connect)."),
+    ...batchObserveFields,
   })
   .describe("How Terraplane authenticates to Google Cloud.");
 export type GcpProviderConfigSpec = z.infer<typeof GcpProviderConfigSpec>;

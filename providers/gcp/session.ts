@@ -4,6 +4,8 @@ import { ProviderError } from "../../core/errors.ts";
 import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
 import { googleClientOptions, ServiceAccountKeySchema } from "./client-options.ts";
 import type { GoogleClientOptions } from "./client-options.ts";
+import { observeSettings } from "../shared/batch-observe.ts";
+import type { ObserveSettings } from "../shared/batch-observe.ts";
 import { GcpProviderConfigSpec } from "./provider-config.ts";
 
 /**
@@ -14,12 +16,14 @@ export class GcpSession {
   readonly project: string;
   readonly defaultRegion: string | undefined;
   readonly options: GoogleClientOptions;
+  readonly observe: ObserveSettings;
   readonly #clients = new Map<unknown, unknown>();
 
-  constructor(project: string, defaultRegion: string | undefined, options: GoogleClientOptions) {
+  constructor(project: string, defaultRegion: string | undefined, options: GoogleClientOptions, observe: ObserveSettings = { batch: true }) {
     this.project = project;
     this.defaultRegion = defaultRegion;
     this.options = options;
+    this.observe = observe;
   }
 
   client<C>(ctor: new (options: GoogleClientOptions) => C): C {
@@ -49,11 +53,11 @@ export function gcpConnector<F, A>(makeClient: MakeClient<F, A>, options: GcpCon
   const sessions = new Map<string, GcpSession>();
   return {
     async connect(mr, ctx) {
-      const { key, project, region, options: clientOptions } = await resolveConfig(mr, ctx);
+      const { key, project, region, options: clientOptions, observe } = await resolveConfig(mr, ctx);
       let session = sessions.get(key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new GcpSession(project, region, clientOptions);
+        session = new GcpSession(project, region, clientOptions, observe);
         sessions.set(key, session);
       }
       return makeClient(session, mr, ctx);
@@ -62,13 +66,14 @@ export function gcpConnector<F, A>(makeClient: MakeClient<F, A>, options: GcpCon
   };
 }
 
-async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: string; project: string; region: string | undefined; options: GoogleClientOptions }> {
+async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: string; project: string; region: string | undefined; options: GoogleClientOptions; observe: ObserveSettings }> {
   const pc = await ctx.providerConfig(mr);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
   const parsed = GcpProviderConfigSpec.safeParse(pc.spec);
   if (!parsed.success) throw new ProviderError("Configuration", `${pcName} is invalid: ${z.prettifyError(parsed.error)}`);
   const spec = parsed.data;
-  const identity = [pc.metadata?.uid ?? "", spec.project, spec.endpoint ?? ""];
+  const observe = observeSettings(spec);
+  const identity = [pc.metadata?.uid ?? "", spec.project, spec.endpoint ?? "", JSON.stringify(observe)];
   let credentials: z.infer<typeof ServiceAccountKeySchema> | undefined;
   if (spec.credentials.source === "Secret") {
     const ref = spec.credentials.secretRef;
@@ -86,7 +91,7 @@ async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: s
   const endpoint = spec.endpoint ?? process.env.TERRAPLANE_GCP_ENDPOINT;
   identity.push(endpoint ?? "");
   const options = googleClientOptions({ ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
-  return { key: identity.join("\0"), project: spec.project, region: spec.region, options };
+  return { key: identity.join("\0"), project: spec.project, region: spec.region, options, observe };
 }
 
 function safeJson(text: string): unknown {

@@ -20,7 +20,7 @@ export async function installAwsCrds(kinds: readonly RegisteredKind[]): Promise<
  * A namespaced ProviderConfig named `default-aws` whose credentials come from a Secret, pointing at
  * `endpoint` (default: the sandbox's fault proxy in front of moto), as a user would write it.
  */
-export async function createAwsProviderConfig(namespace: string, opts: { endpoint?: string; region?: string; name?: string } = {}): Promise<string> {
+export async function createAwsProviderConfig(namespace: string, opts: { endpoint?: string; region?: string; name?: string; batchObserve?: boolean } = {}): Promise<string> {
   const name = opts.name ?? "default-aws";
   await kubectlOk(["create", "secret", "generic", `${name}-creds`, "-n", namespace, `--from-literal=accessKeyId=${testCredentials.accessKeyId}`, `--from-literal=secretAccessKey=${testCredentials.secretAccessKey}`]);
   await kubectlOk(
@@ -33,6 +33,7 @@ export async function createAwsProviderConfig(namespace: string, opts: { endpoin
         credentials: { source: "Secret", secretRef: { name: `${name}-creds` } },
         endpoint: opts.endpoint ?? inject("sandbox").awsEndpoint,
         ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.batchObserve !== undefined ? { batchObserve: opts.batchObserve } : {}),
       },
     }),
   );
@@ -65,6 +66,8 @@ export interface AwsEnvironmentOptions {
   readonly faults?: FaultConfigInput;
   readonly pollIntervalMs?: number;
   readonly deleteTimeout?: string;
+  /** The ProviderConfig's batchObserve (unset: the default, off). */
+  readonly batchObserve?: boolean;
 }
 
 /** managedEnvironment for one AWS kind in one region, optionally with a fault proxy of its own in front of moto. */
@@ -76,7 +79,7 @@ export async function awsEnvironment(kind: RegisteredKind, opts: AwsEnvironmentO
     kind,
     nsPrefix: opts.nsPrefix,
     proxy: opts.proxySeed === undefined ? undefined : { upstream: inject("sandbox").motoEndpoint, seed: opts.proxySeed, faults: opts.faults },
-    providerConfig: (ns, endpoint) => createAwsProviderConfig(ns, { region, endpoint }),
+    providerConfig: (ns, endpoint) => createAwsProviderConfig(ns, { region, endpoint, ...(opts.batchObserve !== undefined ? { batchObserve: opts.batchObserve } : {}) }),
     manager: (ns) => awsManager([kind], ns, { pollIntervalMs: opts.pollIntervalMs }),
     deleteTimeout: opts.deleteTimeout,
   });

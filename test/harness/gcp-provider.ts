@@ -38,7 +38,7 @@ export function fakeServiceAccountKey(project: string): string {
 export async function createGcpProviderConfig(
   namespace: string,
   project: string,
-  opts: { endpoint?: string; region?: string; name?: string; credentials?: "Secret" | "ApplicationDefault" } = {},
+  opts: { endpoint?: string; region?: string; name?: string; credentials?: "Secret" | "ApplicationDefault"; batchObserve?: boolean } = {},
 ): Promise<string> {
   const name = opts.name ?? "default-gcp";
   const source = opts.credentials ?? "Secret";
@@ -56,6 +56,7 @@ export async function createGcpProviderConfig(
         credentials: source === "Secret" ? { source, secretRef: { name: `${name}-creds` } } : { source },
         endpoint: opts.endpoint ?? inject("sandbox").gcpEndpoint,
         ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.batchObserve !== undefined ? { batchObserve: opts.batchObserve } : {}),
       },
     }),
   );
@@ -92,6 +93,8 @@ export interface GcpEnvironmentOptions {
   readonly region?: string;
   readonly credentials?: "Secret" | "ApplicationDefault";
   readonly deleteTimeout?: string;
+  /** The ProviderConfig's batchObserve (unset: the default, on). */
+  readonly batchObserve?: boolean;
 }
 
 /**
@@ -105,7 +108,12 @@ export async function gcpEnvironment(kind: RegisteredKind, opts: GcpEnvironmentO
     kind,
     nsPrefix: opts.nsPrefix,
     proxy: { upstream: inject("sandbox").gcpEmulatorEndpoint, seed: opts.seed, faults: opts.faults },
-    providerConfig: (ns, endpoint) => createGcpProviderConfig(ns, project, { endpoint, region: opts.region, credentials: opts.credentials }),
+    providerConfig: (ns, endpoint) => createGcpProviderConfig(ns, project, {
+        endpoint,
+        region: opts.region,
+        credentials: opts.credentials,
+        ...(opts.batchObserve !== undefined ? { batchObserve: opts.batchObserve } : {}),
+      }),
     manager: (ns) => gcpManager([kind], ns, { pollIntervalMs: opts.pollIntervalMs }),
     deleteTimeout: opts.deleteTimeout,
   });

@@ -4,6 +4,8 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, ModifyDBInstanceMessage } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import { Listing } from "../../../core/listing.ts";
+import type { ListingSource } from "../../../core/listing.ts";
 import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
 import { generatePassword, PasswordLedger } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets } from "../../shared/database-passwords.ts";
@@ -189,6 +191,50 @@ describe("observe", () => {
       expect(obs.connectionDetails?.password, reason).toBe(wantPublished);
     });
   }
+});
+
+describe("observe from a shared listing (batch observe)", () => {
+  /** DescribeDBInstances without an identifier, as RDS pages it, over the same instances FakeRds holds. */
+  function listingOver(api: FakeRds): { listing: Listing<DBInstance>; pages: number[] } {
+    const pages: number[] = [];
+    const source: ListingSource<DBInstance> = {
+      page: async () => {
+        pages.push(1);
+        return { items: api.db ? [api.db] : [] };
+      },
+      idOf: (db) => db.DBInstanceIdentifier?.toLowerCase(),
+      get: async (id) => api.describe(id),
+    };
+    return { listing: new Listing(source), pages };
+  }
+  const poll = { signal: new AbortController().signal, maxAgeMs: 60_000 };
+
+  it("gives the same observation from the listing as from a describe, and reuses it for the update", async () => {
+    const api = new FakeRds(instance());
+    const { listing, pages } = listingOver(api);
+    const batched = new DatabaseClient({ api, region: "eu-west-2", secrets: PUBLISHED, ledger: new PasswordLedger(), listing });
+    const resource = mr({ instanceClass: "db.t3.small", tags: { team: "orders" } });
+    const fromListing = existing(await batched.observe(resource, poll));
+    expect(api.ops()).toEqual([]);
+    expect(pages).toHaveLength(1);
+    expect(fromListing).toEqual(existing(await client(api).observe(resource)));
+    await batched.update(resource, fromListing.diff);
+    expect(api.ops()).toEqual(["describe", "modify"]); // the describe is the per-resource client's above
+  });
+
+  it("describes by itself after a mutation, when the listing lacks the instance, and when no listing age is given (a plan)", async () => {
+    const api = new FakeRds();
+    const { listing } = listingOver(api);
+    const batched = new DatabaseClient({ api, region: "eu-west-2", secrets: PUBLISHED, ledger: new PasswordLedger(), listing });
+    expect(await batched.observe(mr(), poll)).toEqual({ exists: false }); // missing from the listing: confirmed
+    expect(api.ops()).toEqual(["describe"]);
+    await batched.create(mr());
+    api.db = instance({ DBInstanceStatus: "creating" });
+    expect(existing(await batched.observe(mr(), poll)).ready).toBe("Creating"); // after the create: its own describe
+    expect(api.ops()).toEqual(["describe", "create", "describe"]);
+    await batched.observe(mr());
+    expect(api.ops()).toEqual(["describe", "create", "describe", "describe"]);
+  });
 });
 
 describe("create", () => {

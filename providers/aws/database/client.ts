@@ -10,12 +10,14 @@ import type { CreateDBInstanceMessage, DBInstance, DeleteDBInstanceMessage, Modi
 import { generatedPasswordLost, passwordForCreate, passwordForUpdate, passwordState } from "../../shared/database-passwords.ts";
 import type { DatabaseSecrets, PasswordLedger, PasswordSource } from "../../shared/database-passwords.ts";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
+import type { Listing } from "../../../core/listing.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
+import type { CallOptions, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { awsCall } from "../errors.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap } from "../tags.ts";
 import { atProviderOf, connectionDetails, currentParameters, diffParameters, effectiveParameters, lateInitialize, modifyFields, readiness } from "./normalize.ts";
 import type { ObservedParameters } from "./normalize.ts";
+import { listingKey } from "./listing.ts";
 import type { DatabaseObservation, DatabaseParameters } from "./schema.ts";
 
 // The Database's ExternalClient: one RDS DB instance, found by its identifier (the external name,
@@ -156,6 +158,8 @@ export interface DatabaseClientOptions {
   readonly secrets?: DatabaseSecrets;
   /** The connector's: it outlives this reconcile's client and is freed per object by Connector.forget. */
   readonly ledger: PasswordLedger;
+  /** The account and region's shared listing (batch observe); without it every observe describes its instance. */
+  readonly listing?: Listing<DBInstance> | undefined;
 }
 
 const PASSWORD_SOURCE: PasswordSource = { role: "master", secretRefField: "masterPasswordSecretRef", unsetCode: "MasterPasswordUnset" };
@@ -178,10 +182,10 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     return this.#o.secrets ?? {};
   }
 
-  async observe(mr: Mr): Promise<Observation<DatabaseObservation>> {
+  async observe(mr: Mr, opts?: CallOptions): Promise<Observation<DatabaseObservation>> {
     const params = mr.spec.forProvider;
     const id = identifier(mr);
-    const db = await this.#o.api.describe(id);
+    const db = await this.#read(id, opts);
     if (!db) return { exists: false };
     this.#seen = db;
     if (!ownedBy(mr, tagsToMap(db.TagList)) && externalName(mr) === undefined) throw notOwned(id);
@@ -206,9 +210,13 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   }
 
   async create(mr: Mr): Promise<CreateResult> {
-    const params = mr.spec.forProvider;
     const id = identifier(mr);
     checkIdentifier(id);
+    return this.#mutating(id, () => this.#create(mr, id));
+  }
+
+  async #create(mr: Mr, id: string): Promise<CreateResult> {
+    const params = mr.spec.forProvider;
     const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
     let db: DBInstance | undefined;
     try {
@@ -222,8 +230,12 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   }
 
   async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
-    const params = mr.spec.forProvider;
     const id = identifier(mr);
+    return this.#mutating(id, () => this.#update(mr, id, diff));
+  }
+
+  async #update(mr: Mr, id: string, diff: readonly FieldDiff[]): Promise<UpdateResult> {
+    const params = mr.spec.forProvider;
     const db = this.#seen ?? (await this.#o.api.describe(id));
     if (!db) throw new ProviderError("NotFound", `DB instance "${id}" disappeared before it could be updated`);
     const observed = effectiveParameters(db);
@@ -240,8 +252,12 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   }
 
   async delete(mr: Mr): Promise<DeleteResult> {
-    const params = mr.spec.forProvider;
     const id = identifier(mr);
+    return this.#mutating(id, () => this.#delete(mr, id));
+  }
+
+  async #delete(mr: Mr, id: string): Promise<DeleteResult> {
+    const params = mr.spec.forProvider;
     const db = this.#seen ?? (await this.#o.api.describe(id));
     if (!db) return {};
     if (db.DeletionProtection) {
@@ -257,6 +273,22 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     }
     await this.#o.api.delete(deleteInput(params, id));
     return {};
+  }
+
+  /** From the shared listing when there is one and the core allows it (a poll), else by itself (a plan, batch off). */
+  async #read(id: string, opts: CallOptions | undefined): Promise<DBInstance | undefined> {
+    const listing = this.#o.listing;
+    if (!listing || opts?.maxAgeMs === undefined) return this.#o.api.describe(id);
+    return (await listing.read(listingKey(id), { signal: opts.signal, maxAgeMs: opts.maxAgeMs })).item;
+  }
+
+  /** Whatever the outcome, the listing no longer speaks for this instance until it is fetched again. */
+  async #mutating<T>(id: string, mutate: () => Promise<T>): Promise<T> {
+    try {
+      return await mutate();
+    } finally {
+      this.#o.listing?.mutated(listingKey(id));
+    }
   }
 
   /** A create that found the instance already there: ours (an earlier attempt whose answer was lost) is fine; its password is set again, since the earlier one may differ. */

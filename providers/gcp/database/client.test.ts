@@ -1,5 +1,7 @@
 import assert from "node:assert";
 import { describe, expect, it } from "vitest";
+import { Listing } from "../../../core/listing.ts";
+import type { ListingSource } from "../../../core/listing.ts";
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { PendingOperation } from "../../../core/managed.ts";
 import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
@@ -230,6 +232,42 @@ describe("DatabaseClient.observe", () => {
     const obs = existing(await client(new FakeSql(running()), { desiredPassword: "new", publishedPassword: "old" }).observe(mr()));
     expect(obs.diff).toEqual([{ path: "adminPassword", desired: undefined, observed: undefined, sensitive: true }]);
     expect(obs.connectionDetails?.password).toBe("old");
+  });
+});
+
+describe("DatabaseClient.observe from a shared listing (batch observe)", () => {
+  function batched(api: FakeSql): { c: DatabaseClient; pages: () => number } {
+    let pages = 0;
+    const source: ListingSource<Instance> = {
+      page: async () => {
+        pages += 1;
+        return { items: api.inst ? [api.inst] : [] };
+      },
+      idOf: (inst) => inst.name ?? undefined,
+      get: async (name) => api.get("p", name),
+    };
+    return { c: new DatabaseClient({ api, project: "p", defaultRegion: "us-central1", secrets: PUBLISHED, ledger: new PasswordLedger(), listing: new Listing(source) }), pages: () => pages };
+  }
+  const poll = { signal: new AbortController().signal, maxAgeMs: 60_000 };
+
+  it("observes the same from instances.list as from instances.get, without a get", async () => {
+    const api = new FakeSql(running());
+    const { c, pages } = batched(api);
+    const fromListing = await c.observe(mr({ tier: "db-custom-2-7680" }), poll);
+    expect(api.names()).toEqual([]);
+    expect(pages()).toBe(1);
+    expect(fromListing).toEqual(await client(api).observe(mr({ tier: "db-custom-2-7680" })));
+  });
+
+  it("gets the instance by itself after a mutation and when the listing lacks it", async () => {
+    const api = new FakeSql();
+    const { c } = batched(api);
+    expect(await c.observe(mr(), poll)).toEqual({ exists: false });
+    expect(api.names()).toEqual(["get"]);
+    await c.create(mr());
+    api.inst = running({ state: "PENDING_CREATE" });
+    expect(existing(await c.observe(mr(), poll)).ready).toBe("Creating");
+    expect(api.names()).toEqual(["get", "insert", "get"]);
   });
 });
 

@@ -4,7 +4,8 @@ import type { DatabaseSecrets, PasswordSource } from "../../shared/database-pass
 import { errorClassOf, ProviderError } from "../../../core/errors.ts";
 import type { ErrorClass } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
+import type { Listing } from "../../../core/listing.ts";
+import type { CallOptions, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, UpdateResult } from "../../../core/provider.ts";
 import { callOptions } from "../call-options.ts";
 import { gcpCall, unlessNotFound } from "../errors.ts";
 import { ownerLabels } from "../ownership.ts";
@@ -175,6 +176,8 @@ export interface DatabaseClientOptions {
   readonly secrets?: DatabaseSecrets;
   /** The passwords this process set, per object: owned by the connector, which frees an entry when its object is deleted. */
   readonly ledger: PasswordLedger;
+  /** The project's shared listing (batch observe); without it every observe gets its instance. */
+  readonly listing?: Listing<Instance> | undefined;
 }
 
 /** The diff entry for a password rotation: sensitive, so no value is ever shown. */
@@ -195,11 +198,11 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     return this.#o.secrets ?? {};
   }
 
-  async observe(mr: Mr): Promise<Observation<DatabaseObservation>> {
+  async observe(mr: Mr, opts?: CallOptions): Promise<Observation<DatabaseObservation>> {
     const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const op = await this.#inFlight(mr);
-    const inst = await this.#o.api.get(this.#o.project, name);
+    const inst = await this.#read(name, opts);
     if (op) return inFlightObservation(params, inst, op);
     if (!inst) return { exists: false };
     this.#seen = inst;
@@ -241,7 +244,35 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     return undefined;
   }
 
+  /** From the shared listing when there is one and the core allows it (a poll), else by itself (a plan, batch off). */
+  async #read(name: string, opts: CallOptions | undefined): Promise<Instance | undefined> {
+    const listing = this.#o.listing;
+    if (!listing || opts?.maxAgeMs === undefined) return this.#o.api.get(this.#o.project, name);
+    return (await listing.read(name, { signal: opts.signal, maxAgeMs: opts.maxAgeMs })).item;
+  }
+
+  /** Whatever the outcome, the listing no longer speaks for this instance until it is fetched again. */
+  async #mutating<T>(name: string, mutate: () => Promise<T>): Promise<T> {
+    try {
+      return await mutate();
+    } finally {
+      this.#o.listing?.mutated(name);
+    }
+  }
+
   async create(mr: Mr): Promise<CreateResult> {
+    return this.#mutating(instanceName(mr), () => this.#create(mr));
+  }
+
+  async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
+    return this.#mutating(instanceName(mr), () => this.#update(mr, diff));
+  }
+
+  async delete(mr: Mr): Promise<DeleteResult> {
+    return this.#mutating(instanceName(mr), () => this.#delete(mr));
+  }
+
+  async #create(mr: Mr): Promise<CreateResult> {
     const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const password = passwordForCreate(mr, this.#secrets, PASSWORD_SOURCE);
@@ -261,7 +292,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     };
   }
 
-  async update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
+  async #update(mr: Mr, diff: readonly FieldDiff[]): Promise<UpdateResult> {
     const params = mr.spec.forProvider;
     const name = instanceName(mr);
     const inst = this.#seen ?? (await this.#o.api.get(this.#o.project, name));
@@ -277,7 +308,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     return { pendingOperation: pending(op, "update"), connectionDetails: this.#details(params, inst, password) };
   }
 
-  async delete(mr: Mr): Promise<DeleteResult> {
+  async #delete(mr: Mr): Promise<DeleteResult> {
     const name = instanceName(mr);
     const inst = this.#seen ?? (await this.#o.api.get(this.#o.project, name));
     if (!inst) return {};
