@@ -19,7 +19,7 @@ import { AWS_GROUP, AWS_VERSION } from "../providers/aws/provider-config.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy } from "../sandbox/faultproxy/index.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
-import { down, up } from "../sandbox/launcher/sandbox.ts";
+import { positiveArg, sandboxForRun } from "./_common.ts";
 import { Cleanup } from "./_lifecycle.ts";
 
 const { values } = parseArgs({
@@ -40,9 +40,7 @@ const timeoutMs = positive("timeout-seconds") * 1000;
 const log = (line: string): void => console.error(`bench-aws: ${line}`);
 
 function positive(name: keyof typeof values): number {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${String(values[name])})`);
-  return n;
+  return positiveArg(values, name);
 }
 
 const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -79,8 +77,7 @@ interface ModeResult {
 
 const cleanup = new Cleanup(log);
 await cleanup.run(async () => {
-  const { info, started } = await up(log);
-  if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
+  const info = await sandboxForRun(cleanup, log);
   const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);

@@ -18,8 +18,8 @@ import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { compositionCrds } from "../compositions/crds.ts";
 import { COMPOSITION_CLASS_LABEL } from "../compositions/controller/index.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
-import { down, up } from "../sandbox/launcher/sandbox.ts";
 import { doubleProvider } from "../test/doubles/double-provider.ts";
+import { positiveArg, sandboxForRun } from "./_common.ts";
 import { Cleanup, startChild } from "./_lifecycle.ts";
 
 const { values } = parseArgs({
@@ -36,9 +36,7 @@ const Ready = z.object({ ready: z.literal(true), metrics: z.string().url() });
 const Listed = z.object({ items: z.array(z.object({ status: z.looseObject({ conditions: z.array(z.looseObject({ type: z.string(), status: z.string() })).optional() }).optional() })) });
 
 function positive(name: keyof typeof values): number {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${String(values[name])})`);
-  return n;
+  return positiveArg(values, name);
 }
 
 const run = (file: string, args: readonly string[], input?: string): Promise<string> =>
@@ -49,8 +47,7 @@ const run = (file: string, args: readonly string[], input?: string): Promise<str
 
 const cleanup = new Cleanup(log);
 await cleanup.run(async () => {
-  const { info, started } = await up(log);
-  if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
+  const info = await sandboxForRun(cleanup, log);
   const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);

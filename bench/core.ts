@@ -14,8 +14,8 @@ import { z } from "zod";
 import { toYaml } from "../core/crd/generate.ts";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
-import { down, up } from "../sandbox/launcher/sandbox.ts";
 import { doubleProvider } from "../test/doubles/double-provider.ts";
+import { positiveArg, sandboxForRun } from "./_common.ts";
 import { Cleanup, startChild } from "./_lifecycle.ts";
 import type { Child } from "./_lifecycle.ts";
 
@@ -46,15 +46,12 @@ const ThingList = z.object({
 
 
 function positive(name: keyof typeof values): number {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${String(values[name])})`);
-  return n;
+  return positiveArg(values, name);
 }
 
 const cleanup = new Cleanup(log);
 await cleanup.run(async () => {
-  const { info, started } = await up(log);
-  if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
+  const info = await sandboxForRun(cleanup, log);
   const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
