@@ -9,8 +9,8 @@ import { examplesDir } from "../sandbox/demo/examples.ts";
 import { seededRandom, startFaultProxy } from "../sandbox/faultproxy/index.ts";
 import type { FaultProxy, FaultRuleInput, Match } from "../sandbox/faultproxy/index.ts";
 import { createAwsProviderConfig } from "./harness/aws-provider.ts";
-import { startController } from "./harness/ready-controller.ts";
-import type { ControllerProcess } from "./harness/ready-controller.ts";
+import { startReadyController } from "./harness/ready-controller.ts";
+import type { ReadyController } from "./harness/ready-controller.ts";
 import { createGcpProviderConfig } from "./harness/gcp-provider.ts";
 import { uniqueProject } from "./harness/gcp.ts";
 import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
@@ -181,7 +181,7 @@ const MUTATING = /^(Create|Modify|Delete|Add|Remove|Set|Register|Deregister|Upda
 describe("malformed cloud answers", () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
   let proxies: { aws: FaultProxy; gcp: FaultProxy };
-  let controller: ControllerProcess;
+  let controller: ReadyController;
 
   beforeAll(async () => {
     await applyCrds(allCrds());
@@ -194,7 +194,7 @@ describe("malformed cloud answers", () => {
     await createAwsProviderConfig(ns.name, { endpoint: proxies.aws.url, region: "us-east-1" });
     await createGcpProviderConfig(ns.name, project, { endpoint: proxies.gcp.url, region: "europe-west1" });
     await kubectlOk(["create", "secret", "generic", passwordRef.name, "-n", ns.name, "--from-literal=password=malformed-answers-pw"]);
-    controller = await startController({ args: ["--namespace", ns.name, "--poll-interval", "30s"] });
+    controller = await startReadyController({ args: ["--namespace", ns.name, "--poll-interval", "30s"] });
     const manifests = Object.values(subjects).map((s) => s.manifest(ns.name));
     const withPasswords = manifests.map((m, i) => {
       const key = Object.keys(subjects)[i];

@@ -8,8 +8,8 @@ import { findLeaks } from "../core/testing/leaks.ts";
 import type { Haystack, Secret } from "../core/testing/leaks.ts";
 import { allCrds, managedKinds } from "../providers/index.ts";
 import { examplesDir } from "../sandbox/demo/examples.ts";
-import { startController, terraplaneCli } from "./harness/ready-controller.ts";
-import type { ControllerProcess } from "./harness/ready-controller.ts";
+import { startReadyController, terraplaneCli } from "./harness/ready-controller.ts";
+import type { ReadyController } from "./harness/ready-controller.ts";
 import { fakeServiceAccountKey } from "./harness/gcp-provider.ts";
 import { uniqueProject } from "./harness/gcp.ts";
 import { kubectl, kubectlOk, testNamespace } from "./harness/kube.ts";
@@ -107,7 +107,7 @@ async function secretValue(ns: string, name: string, key: string): Promise<strin
 
 describe("secrets never leak", () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
-  let controller: ControllerProcess | undefined;
+  let controller: ReadyController | undefined;
   const haystacks: Haystack[] = [];
   let resources: Doc[] = [];
   let broken: Doc;
@@ -153,7 +153,7 @@ describe("secrets never leak", () => {
     ];
     broken = fromExample("gcp/cdn.yaml", { ns: n, name: `refused-${suffix}`, providerConfig: "gcp-malformed" });
 
-    controller = await startController({ args: ["--namespace", n, "--poll-interval", "5s", "--log-level", "debug"] });
+    controller = await startReadyController({ args: ["--namespace", n, "--poll-interval", "5s", "--log-level", "debug"] });
     await kubectlOk(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [...resources, broken] }));
   }, 240_000);
 

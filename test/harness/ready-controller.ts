@@ -1,24 +1,18 @@
-import { execFile, spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inject } from "vitest";
-import { z } from "zod";
 import { repoRoot } from "../../sandbox/launcher/paths.ts";
+import { startController } from "./controller-process.ts";
+import type { ControllerProcess } from "./controller-process.ts";
 
-// `terraplane run` as its own process, ready (its /readyz answered), as the sandbox and a cluster run it: every line it writes to
-// stdout and stderr is kept, so a test can read the controller's whole log, and its exit is a fact
-// a test can assert on (a crash is a non-zero exit, not a rejected promise inside the test runner).
+// `terraplane run` as its own process, started and ready (its /readyz answered) before a test goes
+// on: every line it writes is kept (./controller-process.ts), so a test can read the controller's
+// whole log, and its exit is a fact a test can assert on. Also the CLI run as an operator runs it.
 
 export const cliPath = join(repoRoot, "bin", "terraplane");
 
-export interface ControllerProcess {
-  readonly child: ChildProcess;
-  /** Every line of stdout and stderr, in arrival order. */
-  readonly lines: string[];
-  /** Resolves with the exit code (or the signal's name). */
-  readonly exited: Promise<number | string>;
+export interface ReadyController extends ControllerProcess {
   /** True while the process runs. */
   running(): boolean;
   /** SIGTERM, then waits for the exit. */
@@ -32,39 +26,23 @@ export interface ControllerOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Starts `terraplane run` with the sandbox's admin kubeconfig and waits for its /readyz. */
-export async function startController(opts: ControllerOptions): Promise<ControllerProcess> {
+/** Starts `terraplane run --no-leader-elect` with the sandbox's admin kubeconfig (./controller-process.ts) and waits for its /readyz. */
+export async function startReadyController(opts: ControllerOptions): Promise<ReadyController> {
   const { kubeconfig, awsEndpoint, gcpEndpoint } = inject("sandbox");
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ENDPOINT_URL: awsEndpoint, TERRAPLANE_GCP_ENDPOINT: gcpEndpoint, ...opts.env };
-  delete env.KUBECONFIG;
-  const child = spawn(cliPath, ["run", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", "--no-leader-elect", ...opts.args], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout }).on("line", (l) => lines.push(l));
-  createInterface({ input: child.stderr }).on("line", (l) => lines.push(l));
+  const started = startController(kubeconfig, ["--no-leader-elect", ...opts.args], { AWS_ENDPOINT_URL: awsEndpoint, TERRAPLANE_GCP_ENDPOINT: gcpEndpoint, ...opts.env });
   let alive = true;
-  const exited = new Promise<number | string>((r) =>
-    child.once("exit", (code, signal) => {
-      alive = false;
-      r(code ?? signal ?? "unknown");
-    }),
-  );
-  const controller: ControllerProcess = {
-    child,
-    lines,
-    exited,
+  void started.exited.then(() => (alive = false));
+  const controller: ReadyController = {
+    ...started,
     running: () => alive,
     async stop() {
-      if (alive) child.kill("SIGTERM");
-      return exited;
+      if (alive) started.child.kill("SIGTERM");
+      return started.exited;
     },
   };
   // Plain polling, not expect.poll: this also runs in beforeAll.
-  const url = await until(() => (alive ? healthUrl(lines) : ""), 60_000, "its health server");
-  if (url === "") throw new Error(`terraplane run exited before serving /readyz:\n${lines.join("\n")}`);
+  const url = await until(() => (alive ? (started.logged("serving /healthz, /readyz and /metrics")?.url ?? undefined) : ""), 60_000, "its health server");
+  if (url === "") throw new Error(`terraplane run exited before serving /readyz:\n${started.lines.join("\n")}`);
   await until(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000, "/readyz");
   return controller;
 }
@@ -76,25 +54,6 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, tim
     if (got !== undefined) return got;
     if (Date.now() > deadline) throw new Error(`terraplane run: no ${what} within ${timeoutMs} ms`);
     await sleep(200);
-  }
-}
-
-const LogLine = z.looseObject({ msg: z.string(), url: z.string().optional() });
-
-/** The health server's URL, from the log line announcing it. */
-export function healthUrl(lines: readonly string[]): string | undefined {
-  for (const l of lines) {
-    const parsed = LogLine.safeParse(safeJson(l));
-    if (parsed.success && parsed.data.url) return parsed.data.url;
-  }
-  return undefined;
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
