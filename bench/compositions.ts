@@ -59,13 +59,22 @@ await cleanup.run(async () => {
   const labels = { [COMPOSITION_CLASS_LABEL]: compositionClass };
   const kubectl = (args: readonly string[], input?: string): Promise<string> => run("kubectl", ["--kubeconfig", info.kubeconfig, ...args], input);
   const stacks = { group: stackGroup, version: "v1alpha1", namespace, plural: "stacks" };
+  /** `kubectl wait` refuses a CRD the API server has not given a status yet ("accessor error"), so this polls. */
+  const established = async (crd: string): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    const condition = (): Promise<string> => kubectl(["get", "crd", crd, "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]).catch(() => "");
+    while ((await condition()).trim() !== "True") {
+      if (Date.now() > deadline) throw new Error(`crd/${crd} not Established after 60s`);
+      await sleep(250);
+    }
+  };
 
   const { crds } = doubleProvider(group);
   cleanup.add("delete the CRDs", async () => {
     for (const crd of [...crds.map((c) => c.metadata.name), `stacks.${stackGroup}`]) await kubectl(["delete", "crd", crd, "--wait=false", "--ignore-not-found"]);
   });
   await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=bench", "-f", "-"], toYaml([...crds, ...compositionCrds()]));
-  for (const crd of [...crds, ...compositionCrds()]) await kubectl(["wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=60s"]);
+  for (const crd of [...crds, ...compositionCrds()]) await established(crd.metadata.name);
   cleanup.add("delete the namespace", async () => void (await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"])));
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: `${group}/v1alpha1`, kind: "ClusterProviderConfig", metadata: { name: "default" }, spec: { cloud: "memory" } }));
@@ -112,7 +121,7 @@ await cleanup.run(async () => {
   }));
   const metricsUrl = controller.ready.metrics;
   log(`controller pid ${controller.pid}, metrics at ${metricsUrl}`);
-  await kubectl(["wait", "--for=condition=Established", `crd/stacks.${stackGroup}`, "--timeout=60s"]);
+  await established(`stacks.${stackGroup}`);
 
   /** The composition controller's writes, by kind and verb, from its /metrics. */
   const writes = async (): Promise<Record<string, number>> => {

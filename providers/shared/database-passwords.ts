@@ -39,6 +39,11 @@ export class PasswordLedger {
   }
 
   /** True/false when this process set a password on the instance, undefined when it does not know. */
+  /** True when this process set a password for the object (it was handed on with the create or update's connection details). */
+  knows(uid: string): boolean {
+    return this.#digests.has(uid);
+  }
+
   matches(uid: string, password: string): boolean | undefined {
     const known = this.#digests.get(uid);
     return known === undefined ? undefined : known === digest(uid, password);
@@ -99,9 +104,12 @@ export function passwordState(secrets: DatabaseSecrets, ledger: PasswordLedger, 
  * nothing from anyone. Never for an adopted instance (not created for this object), a read-only
  * import (no Update), or while deleting.
  */
-export function generatedPasswordLost(mr: Managed, secrets: DatabaseSecrets, createdForThisObject: boolean): boolean {
+export function generatedPasswordLost(mr: Managed, secrets: DatabaseSecrets, createdForThisObject: boolean, ledger: PasswordLedger): boolean {
   return (
     createdForThisObject &&
+    // A password this process set is not lost: a connection Secret not readable yet (a watch that
+    // lags or was cut) only means its write has not been seen.
+    !ledger.knows(mr.metadata.uid ?? "") &&
     mr.spec.writeConnectionSecretToRef !== undefined &&
     secrets.desiredPassword === undefined &&
     secrets.publishedPassword === undefined &&

@@ -193,7 +193,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
 
     const observed = effectiveParameters(db);
     const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? identifier(mr));
-    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, tagsToMap(db.TagList)));
+    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, tagsToMap(db.TagList)), this.#ledger);
     const diff = [...diffParameters(params, observed), ...(password.rotate || lost ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.region);
     const state = readiness(db.DBInstanceStatus);

@@ -210,7 +210,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     const observed = observedParameters(inst);
     checkImmutable(params, observed, name);
     const password = passwordState(this.#secrets, this.#ledger, mr.metadata.uid ?? instanceName(mr));
-    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, inst));
+    const lost = generatedPasswordLost(mr, this.#secrets, ownedBy(mr, inst), this.#ledger);
     const diff = [...diffParameters(params, observed), ...(password.rotate || lost ? [PASSWORD_DIFF] : [])];
     const lateInitialized = lateInitialize(params, observed, this.#o.defaultRegion);
     const stateName = enumName(inst.state, STATE_NAMES);
