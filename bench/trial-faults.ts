@@ -1,9 +1,10 @@
 // `make trial-faults`: a fault-matrix soak. The real controller (`terraplane run` as its
 // ServiceAccount, started as `make sandbox` starts it) reaches moto and the GCP emulator only through
-// two fault proxies of this trial's own (the ProviderConfigs' endpoints point at them). The same
-// workload — `--count` objects spread over all six kinds, created, converged, deleted — runs twice
-// with fresh names: first with no faults, then with throttling, 5xx answers and dropped connections
-// (each at a third of `--fault-rate`) plus added latency (at `--fault-rate`) on every request. Both
+// fault proxies of this trial's own (the ProviderConfigs' endpoints point at them). The same
+// workload — `--count` objects spread over all six kinds, created, converged, deleted — runs twice,
+// side by side, with fresh names and two proxies each: once with no faults, once with throttling,
+// 5xx answers and dropped connections (each at a third of `--fault-rate`) plus added latency (at
+// `--fault-rate`) on every request. Both
 // runs must converge Ready with one cloud resource per object and leave nothing behind, and the
 // mutating calls the clouds executed with faults must be at most 1.5 × those without.
 // A trial, not a test: one JSON line on stdout, a one-line summary and progress on stderr; exit 1
@@ -114,13 +115,7 @@ interface RunResult {
 interface Shared {
   readonly info: SandboxInfo;
   readonly kc: KubeConfig;
-  readonly saKubeconfig: string;
-  readonly dir: string;
   readonly gcpProject: string;
-  readonly awsSubnets: readonly string[];
-  readonly proxies: readonly FaultProxy[];
-  readonly aws: FaultProxy;
-  readonly gcp: FaultProxy;
 }
 
 const cleanup = new Cleanup(log);
@@ -133,32 +128,22 @@ await cleanup.run(async () => {
   const { info, started } = await up(log);
   if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
   const id = `${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 36 ** 2).toString(36).padStart(2, "0")}`;
-  const dir = join(stateDir(), "trial-faults", id);
   await stopLeftovers(join(stateDir(), "trial-faults"), log);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "trial.pid"), String(process.pid));
   const gcpProject = `trial-faults-${id}`;
   const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
-  log(`seed ${seed}, ${total} objects per run, fault rate ${faultRate}, AWS region ${values["aws-region"]}, GCP project ${gcpProject}, logs under ${dir}`);
+  log(`seed ${seed}, ${total} objects per run, fault rate ${faultRate}, AWS region ${values["aws-region"]}, GCP project ${gcpProject}, logs under ${join(stateDir(), "trial-faults")}/${id}-{a,b}`);
 
-  const random = seededRandom(seed);
-  const aws = await startFaultProxy({ upstream: info.motoEndpoint, random });
-  cleanup.add("close the AWS fault proxy", () => aws.close());
-  const gcp = await startFaultProxy({ upstream: info.gcpEmulatorEndpoint, random });
-  cleanup.add("close the GCP fault proxy", () => gcp.close());
   const emulator = new GcpEmulatorClient(info.gcpEmulatorEndpoint);
   cleanup.add("reset the GCP project", async () => void (await emulator.reset(gcpProject)));
 
   log(`CRDs: ${await installCrds(kc)} applied; RBAC: ${(await installRbac(info.kubeconfig)).length} objects`);
-  const saKubeconfig = join(dir, "terraplane-sa.kubeconfig");
-  await serviceAccountKubeconfig(info.kubeconfig, saKubeconfig);
   const subnetProbe = new TrialCloud(scopeOf(id, "x", []), { motoEndpoint: info.motoEndpoint, gcpEmulatorEndpoint: info.gcpEmulatorEndpoint, gcpProject });
   const awsSubnets = await subnetProbe.defaultSubnets();
   subnetProbe.close();
-  const shared: Shared = { info, kc, saKubeconfig, dir, gcpProject, awsSubnets, proxies: [aws, gcp], aws, gcp };
+  const shared: Shared = { info, kc, gcpProject };
 
-  const calm = await runOnce(shared, scopeOf(id, "a", awsSubnets), undefined);
-  const stormy = await runOnce(shared, scopeOf(id, "b", awsSubnets), faultMatrix(faultRate));
+  // Side by side, each with proxies of its own: the same machine load for both, half the wall time.
+  const [calm, stormy] = await Promise.all([runOnce(shared, scopeOf(id, "a", awsSubnets), undefined), runOnce(shared, scopeOf(id, "b", awsSubnets), faultMatrix(faultRate))]);
   const result = resultOf(calm, stormy, Math.round((Date.now() - t0) / 1000));
   console.log(JSON.stringify(result));
   const clean = result.allReady && result.duplicates + result.missing + result.needingPerson + result.leaks === 0 && result.deletedAll && result.amplification <= 1.5;
@@ -186,7 +171,14 @@ async function runOnce(s: Shared, scope: TrialScope, faults: FaultConfigInput | 
   const label = faults ? "with faults" : "without faults";
   const runCleanup = new Cleanup(log);
   try {
-    await configureTrial(s.kc, scope, { gcpProject: s.gcpProject, label: "trial-faults", awsEndpoint: s.aws.url, gcpEndpoint: s.gcp.url });
+    const dir = join(stateDir(), "trial-faults", scope.namespace.replace(/^trial-faults-/, ""));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "trial.pid"), String(process.pid));
+    const [aws, gcp] = await startProxies(s.info, runCleanup, faults ? seed : seed ^ 0x5bd1e995);
+    const proxies = [aws, gcp];
+    const saKubeconfig = join(dir, "terraplane-sa.kubeconfig");
+    await serviceAccountKubeconfig(s.info.kubeconfig, saKubeconfig);
+    await configureTrial(s.kc, scope, { gcpProject: s.gcpProject, label: "trial-faults", awsEndpoint: aws.url, gcpEndpoint: gcp.url });
     runCleanup.add(`delete the namespace ${scope.namespace}`, async () => void (await s.kc.makeApiClient(CoreV1Api).deleteNamespace({ name: scope.namespace })));
     const cluster = new TrialCluster(s.kc, scope);
     const cloud = new TrialCloud(scope, { motoEndpoint: s.info.motoEndpoint, gcpEmulatorEndpoint: s.info.gcpEmulatorEndpoint, gcpProject: s.gcpProject });
@@ -197,17 +189,17 @@ async function runOnce(s: Shared, scope: TrialScope, faults: FaultConfigInput | 
       for (const kind of TRIAL_KINDS) await cluster.dropFinalizers(kind);
     });
     const controller: Controller = await startController({
-      kubeconfig: s.saKubeconfig,
+      kubeconfig: saKubeconfig,
       sandbox: s.info,
-      logFile: join(s.dir, `controller-${scope.namespace}.log`),
-      pidFile: join(s.dir, "controller.json"),
+      logFile: join(dir, "controller.log"),
+      pidFile: join(dir, "controller.json"),
       pollInterval: values["poll-interval"],
       extraArgs: ["--namespace", scope.namespace, "--no-leader-elect"],
     });
     runCleanup.add("stop the controller", () => controller.stop());
 
-    for (const p of s.proxies) p.reset();
-    if (faults) for (const p of s.proxies) p.setFaults(faults);
+    for (const p of proxies) p.reset();
+    if (faults) for (const p of proxies) p.setFaults(faults);
     const objects = new FixedObjects(scope, total);
     log(`${label}: creating ${total} objects in ${scope.namespace}`);
     for (const kind of TRIAL_KINDS) for (const name of objects.live(kind)) await cluster.create(kind, name);
@@ -218,16 +210,32 @@ async function runOnce(s: Shared, scope: TrialScope, faults: FaultConfigInput | 
     for (const kind of TRIAL_KINDS) for (const name of objects.live(kind)) await cluster.delete(kind, name);
     const deletedAll = await waitGone(cluster, { ...waiting, deadline: Date.now() + timeoutMs });
     deletedThroughController = deletedAll;
-    const calls = mutatingCalls(s.proxies);
-    const injected = faultCounts(s.proxies);
-    for (const p of s.proxies) p.reset();
-    const left = await cloud.inventory();
-    for (const r of left) log(`leak: ${r.kind} ${r.owner}: ${r.what}`);
-    for (const n of verdict.needingPerson) log(`needs a person: ${n}`);
-    return { verdict, convergeSeconds, deletedAll, leaks: left.length, calls, faults: injected };
+    const calls = mutatingCalls(proxies);
+    const injected = faultCounts(proxies);
+    for (const p of proxies) p.reset();
+    const leaks = await leaksOf(cloud, verdict);
+    return { verdict, convergeSeconds, deletedAll, leaks, calls, faults: injected };
   } finally {
     await runCleanup.runSteps(); // the namespace and controller of this run, before the next one
   }
+}
+
+/** What is left of the run in the emulators (after its deletes), logged with whatever needed a person. */
+async function leaksOf(cloud: TrialCloud, verdict: Verdict): Promise<number> {
+  const left = await cloud.inventory();
+  for (const r of left) log(`leak: ${r.kind} ${r.owner}: ${r.what}`);
+  for (const n of verdict.needingPerson) log(`needs a person: ${n}`);
+  return left.length;
+}
+
+/** The run's own fault proxies, in front of moto and the GCP emulator, closed at the run's cleanup. */
+async function startProxies(info: SandboxInfo, runCleanup: Cleanup, proxySeed: number): Promise<[FaultProxy, FaultProxy]> {
+  const random = seededRandom(proxySeed);
+  const aws = await startFaultProxy({ upstream: info.motoEndpoint, random });
+  runCleanup.add("close the AWS fault proxy", () => aws.close());
+  const gcp = await startFaultProxy({ upstream: info.gcpEmulatorEndpoint, random });
+  runCleanup.add("close the GCP fault proxy", () => gcp.close());
+  return [aws, gcp];
 }
 
 function mutatingCalls(proxies: readonly FaultProxy[]): Calls {
