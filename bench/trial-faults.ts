@@ -205,12 +205,7 @@ async function runOnce(s: Shared, scope: TrialScope, faults: FaultConfigInput | 
     for (const kind of TRIAL_KINDS) for (const name of objects.live(kind)) await cluster.create(kind, name);
     const waiting = { deadline: Date.now() + timeoutMs, signal: interrupted.signal, log };
     const convergeSeconds = await waitConverged(cluster, objects, waiting);
-    // Judged with the faults paused: under them any poll may flip an object to Synced=False for a
-    // backoff; the question is whether everything converged, which the first wait answered.
-    for (const p of proxies) p.setFaults({ rules: [] });
-    if (convergeSeconds >= 0) await waitConverged(cluster, objects, waiting);
-    const verdict = await judge(cluster, cloud, objects);
-    if (faults) for (const p of proxies) p.setFaults(faults);
+    const verdict = await judgePaused(proxies, faults, convergeSeconds >= 0, () => waitConverged(cluster, objects, waiting), () => judge(cluster, cloud, objects));
     log(`${label}: converged in ${convergeSeconds}s; deleting`);
     for (const kind of TRIAL_KINDS) for (const name of objects.live(kind)) await cluster.delete(kind, name);
     const deletedAll = await waitGone(cluster, { ...waiting, deadline: Date.now() + timeoutMs });
@@ -223,6 +218,18 @@ async function runOnce(s: Shared, scope: TrialScope, faults: FaultConfigInput | 
   } finally {
     await runCleanup.runSteps(); // the namespace and controller of this run, before the next one
   }
+}
+
+/**
+ * The verdict with the faults paused: under them any poll may flip an object to Synced=False for a
+ * backoff; whether everything converged the first wait answered. The faults are back on afterwards.
+ */
+async function judgePaused(proxies: readonly FaultProxy[], faults: FaultConfigInput | undefined, converged: boolean, wait: () => Promise<number>, verdict: () => Promise<Verdict>): Promise<Verdict> {
+  for (const p of proxies) p.setFaults({ rules: [] });
+  if (converged) await wait();
+  const v = await verdict();
+  if (faults) for (const p of proxies) p.setFaults(faults);
+  return v;
 }
 
 /** What is left of the run in the emulators (after its deletes), logged with whatever needed a person. */
