@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill bench-aws
+.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill bench-aws trial-faults
 
 help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
@@ -82,3 +82,10 @@ trial-kill: deps tools
 # out-of-band change detected and corrected; one JSON line. E.g. BENCH_ARGS="--count 200 --poll-seconds 30".
 bench-aws: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/aws.ts $(BENCH_ARGS)
+
+# `make trial-faults`: the same workload (--count objects over all six kinds, created, converged,
+# deleted) twice, behind the trial's own fault proxies: without faults, then at 30 % throttling,
+# 5xx and dropped connections plus latency. All Ready, nothing left, mutations executed with
+# faults at most 1.5 × those without. E.g. `make trial-faults BENCH_ARGS="--count 200 --seed 7"`.
+trial-faults: deps tools
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/trial-faults.ts $(BENCH_ARGS)

@@ -9,14 +9,12 @@
 // Its own namespace, AWS region, GCP project and object-name prefix: it shares the sandbox with
 // anything else. Whatever happens (success, an error, Ctrl-C) it stops the controller it started;
 // one left by a SIGKILLed trial is stopped by the next run.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
-import { AWS_GROUP } from "../providers/aws/provider-config.ts";
-import { GCP_GROUP, GCP_VERSION } from "../providers/gcp/provider-config.ts";
-import { spawnController, stopLeftover } from "../sandbox/demo/controller.ts";
+import { spawnController } from "../sandbox/demo/controller.ts";
 import type { StartingController } from "../sandbox/demo/controller.ts";
 import { installCrds, installRbac, serviceAccountKubeconfig } from "../sandbox/demo/install.ts";
 import { seededRandom } from "../sandbox/faultproxy/index.ts";
@@ -32,6 +30,7 @@ import { TRIAL_KINDS } from "./trial-kill/kinds.ts";
 import type { TrialScope } from "./trial-kill/kinds.ts";
 import { killLoop } from "./trial-kill/killer.ts";
 import type { KillStats } from "./trial-kill/killer.ts";
+import { configureTrial, stopLeftovers } from "./trial-kill/setup.ts";
 import { judge, waitConverged, waitGone } from "./trial-kill/verdict.ts";
 import type { Verdict } from "./trial-kill/verdict.ts";
 import { Workload } from "./trial-kill/workload.ts";
@@ -86,7 +85,7 @@ await cleanup.run(async () => {
   if (started.length > 0 && process.env.TERRAPLANE_KEEP_SANDBOX !== "1") cleanup.add("stop the sandbox", async () => void (await down(started, log)));
   const id = `${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 36 ** 2).toString(36).padStart(2, "0")}`;
   const dir = join(stateDir(), "trial-kill", id);
-  await stopLeftovers(join(stateDir(), "trial-kill"));
+  await stopLeftovers(join(stateDir(), "trial-kill"), log);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "trial.pid"), String(process.pid));
   const scope: TrialScope = {
@@ -220,69 +219,8 @@ function isClean(r: ReturnType<typeof resultOf>): boolean {
   return r.duplicates + r.strays + r.missing + r.needingPerson + r.leaks + r.unexpectedExits === 0 && r.allReady && r.deletedAll;
 }
 
-/** The namespace, a namespaced AWS ProviderConfig (credentials from a Secret, the run's region) and a GCP one (the run's project). */
+/** The run's namespace and ProviderConfigs; its GCP operations kept RUNNING a while, so kills land while some are in flight. */
 async function configure(info: SandboxInfo, scope: TrialScope, gcpProject: string, emulator: GcpEmulatorClient): Promise<void> {
-  const kc = loadKubeConfig({ kubeconfig: info.kubeconfig });
-  const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: scope.namespace, labels: { "terraplane.dev/test": "trial-kill" } } } });
-  await core.createNamespacedSecret({ namespace: scope.namespace, body: { metadata: { name: "trial-aws-creds" }, stringData: { accessKeyId: "testing", secretAccessKey: "testing" } } });
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await custom.createNamespacedCustomObject({
-    group: AWS_GROUP,
-    version: "v1alpha1",
-    namespace: scope.namespace,
-    plural: "providerconfigs",
-    body: {
-      apiVersion: `${AWS_GROUP}/v1alpha1`,
-      kind: "ProviderConfig",
-      metadata: { name: scope.awsProviderConfig },
-      spec: { credentials: { source: "Secret", secretRef: { name: "trial-aws-creds" } }, region: scope.awsRegion },
-    },
-  });
-  await custom.createNamespacedCustomObject({
-    group: GCP_GROUP,
-    version: GCP_VERSION,
-    namespace: scope.namespace,
-    plural: "providerconfigs",
-    body: {
-      apiVersion: `${GCP_GROUP}/${GCP_VERSION}`,
-      kind: "ProviderConfig",
-      metadata: { name: scope.gcpProviderConfig },
-      spec: { project: gcpProject, region: "europe-west1", credentials: { source: "ApplicationDefault" } },
-    },
-  });
+  await configureTrial(loadKubeConfig({ kubeconfig: info.kubeconfig }), scope, { gcpProject, label: "trial-kill" });
   await emulator.setConfig({ operationDelayMs: count("operation-delay-ms", 0) }, gcpProject);
-}
-
-/** Controllers of earlier trials that were SIGKILLed themselves (their trial.pid is gone): stopped now. */
-async function stopLeftovers(root: string): Promise<void> {
-  let runs: string[];
-  try {
-    runs = readdirSync(root);
-  } catch {
-    return;
-  }
-  for (const run of runs) {
-    const owner = Number(readFileSafe(join(root, run, "trial.pid")));
-    if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
-    const pid = await stopLeftover(join(root, run, "controller.json"));
-    if (pid) log(`stopped controller pid ${pid}, left running by trial ${run}`);
-  }
-}
-
-function readFileSafe(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

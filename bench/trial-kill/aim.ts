@@ -7,6 +7,11 @@ import type { StatsSnapshot } from "../../sandbox/faultproxy/index.ts";
 /** AWS (Create…, Modify…, Delete…, Update…) and Google (….insert, ….patch, ….update, ….delete, set…) mutations. */
 const MUTATION = /^(Create|Modify|Delete|Update|Add|Remove|Register|Deregister|Tag|Untag)|\.(insert|patch|update|delete|set[A-Z]\w*)$/;
 
+/** Whether an operation name, as the fault proxy classifies it, changes something in the cloud. */
+export function isMutation(operation: string): boolean {
+  return MUTATION.test(operation);
+}
+
 /** Successful (2xx) upstream answers to mutations seen so far by the given proxies (shared ones too: a stray trigger only makes one kill less aimed). */
 export function mutationAnswers(proxyUrls: readonly string[]): () => Promise<number> {
   const clients = proxyUrls.map((u) => new FaultProxyClient(u));

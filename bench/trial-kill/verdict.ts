@@ -5,7 +5,12 @@ import type { TrialCloud } from "./cloud.ts";
 import { converged, whyNot } from "./cluster.ts";
 import type { ManagedItem, TrialCluster } from "./cluster.ts";
 import { TRIAL_KINDS } from "./kinds.ts";
-import type { Workload } from "./workload.ts";
+import type { TrialKind } from "./kinds.ts";
+
+/** The objects that should exist once a run is over (a Workload, or a fixed set). */
+export interface LiveObjects {
+  live(kind: TrialKind): string[];
+}
 
 export interface WaitOptions {
   /** Epoch ms. */
@@ -15,7 +20,7 @@ export interface WaitOptions {
 }
 
 /** Until every live object is converged and every deleted one is gone; returns the seconds it took, or -1 at the deadline. */
-export async function waitConverged(cluster: TrialCluster, workload: Workload, o: WaitOptions): Promise<number> {
+export async function waitConverged(cluster: TrialCluster, workload: LiveObjects, o: WaitOptions): Promise<number> {
   const t0 = Date.now();
   let lastReport = 0;
   for (;;) {
@@ -69,7 +74,7 @@ export interface Verdict {
   readonly allReady: boolean;
 }
 
-export async function judge(cluster: TrialCluster, cloud: TrialCloud, workload: Workload): Promise<Verdict> {
+export async function judge(cluster: TrialCluster, cloud: TrialCloud, workload: LiveObjects): Promise<Verdict> {
   const inventory = await cloud.inventory();
   const verdict = { kinds: {} as Record<string, { managed: number; cloud: number }>, duplicates: 0, strays: 0, missing: 0, allReady: true, needingPerson: [] as string[] };
   for (const name of await cluster.objectsWithEvent("CreateOutcomeUnknown")) verdict.needingPerson.push(`${name}: CreateOutcomeUnknown`);
