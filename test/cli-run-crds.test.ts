@@ -31,9 +31,10 @@ describe("terraplane run", () => {
     const lines: string[] = [];
     const url = await new Promise<string>((resolveUrl, reject) => {
       child.once("exit", (code) => reject(new Error(`exited early (${code}): ${lines.join("\n")}`)));
+      createInterface({ input: child.stderr }).on("line", (line) => lines.push(line));
       createInterface({ input: child.stdout }).on("line", (line) => {
         lines.push(line);
-        const parsed: unknown = JSON.parse(line);
+        const parsed: unknown = JSON.parse(line.startsWith("{") ? line : "null");
         if (typeof parsed === "object" && parsed !== null && "url" in parsed && typeof parsed.url === "string") resolveUrl(parsed.url);
       });
     });
@@ -41,7 +42,7 @@ describe("terraplane run", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const exited = new Promise<number | null>((r) => child.once("exit", r));
     child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await exited, lines.slice(-20).join("\n")).toBe(0);
     expect(lines.join("\n")).toContain("controller manager stopped");
   });
 });
