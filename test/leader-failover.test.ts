@@ -116,7 +116,10 @@ describe("two replicas, the leader killed", () => {
     // either among them (the standby then finds the instance by name) or was never forwarded (the
     // proxy was still holding it): only such abandoned requests of the leader's may exceed the count.
     expect(createStats.forwarded).toBe(COUNT);
-    expect(createStats.upstream["2xx"]).toBe(COUNT);
+    // A create the proxy forwarded for the dead leader has no client left to answer, so its outcome
+    // may go unrecorded; moto's own list below is the proof of exactly one instance per Database.
+    expect(createStats.upstream["2xx"]).toBeLessThanOrEqual(COUNT);
+    expect(createStats.upstream["5xx"] + createStats.upstream.error).toBe(0);
     expect(createStats.requests - createStats.forwarded).toBeLessThanOrEqual(leaderCreates);
     const rds = new RDSClient(awsClientConfig({ region: REGION, direct: true }));
     cleanups.push(async () => rds.destroy());
