@@ -84,6 +84,11 @@ async function run(opts: RunOptions): Promise<number> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  // A library promise rejected with no handler (e.g. an SDK call abandoned at shutdown) is a bug to
+  // fix, but not a reason to stop reconciling every other object: said loudly, once per occurrence.
+  process.on("unhandledRejection", (reason) => {
+    log.error({ error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) }, "a promise rejected with no handler (a bug; the controller carries on)");
+  });
   for (;;) {
     try {
       await manager.start();
