@@ -20,7 +20,7 @@ import { uniqueName } from "./harness/names.ts";
 // standby must take over once the lease expires, and what reaches the cloud must be one leader's
 // worth of work: one CreateDBInstance per Database, never a second.
 
-const REGION = "me-south-1"; // moto keeps state per region; no other test uses this one
+const REGION = "ap-south-2"; // moto keeps state per region; no other test uses this one
 const RESOURCE = resourceOf(database);
 const COUNT = 5;
 const LEASE = { duration: 4, renewDeadline: "3s", retryPeriod: "1s" };
