@@ -11,16 +11,25 @@
 //     interval cost one setTimeout, not 10,000.
 
 import { KeyedBackoff } from "./backoff.ts";
+import type { KeyedBackoffOptions } from "./backoff.ts";
 
 /** While polls wait, at most this many events are served in a row before one poll. */
 export const EVENTS_PER_POLL = 4;
+
+/**
+ * 1 s doubling to 60 s, ±20 % jitter. The cap is crossplane-runtime's and no more than the default
+ * poll interval: a failing resource is never asked again later than a healthy one is polled. With
+ * 5 min, a load balancer whose six describe calls kept meeting faults (a storm that drained the AWS
+ * SDK's retry quota) got two attempts in ten minutes and its delete did not finish (docs/reliability.md).
+ */
+export const DEFAULT_BACKOFF = { baseMs: 1000, maxMs: 60_000, jitter: 0.2 } as const satisfies KeyedBackoffOptions;
 
 /** "event": user edits, creations, deletions, on-demand refresh. "poll": periodic resync. */
 export type Priority = "event" | "poll";
 
 /** Options for {@link WorkQueue}. Every hook defaults to a no-op. */
 export interface WorkQueueOptions {
-  /** Backoff behind `addRateLimited`; defaults to 1 s doubling to 5 min with ±20 % jitter. */
+  /** Backoff behind `addRateLimited`; defaults to {@link DEFAULT_BACKOFF}. */
   readonly backoff?: KeyedBackoff;
   /** Called when a handler throws or rejects; the key has already been re-added rate-limited. */
   readonly onError?: (key: string, err: unknown) => void;
@@ -81,7 +90,7 @@ export class WorkQueue {
   #shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.#backoff = options.backoff ?? new KeyedBackoff({ baseMs: 1000, maxMs: 300_000, jitter: 0.2 });
+    this.#backoff = options.backoff ?? new KeyedBackoff(DEFAULT_BACKOFF);
     this.#onError = options.onError ?? nop;
     this.#onProcessed = options.onProcessed ?? nop;
     this.#now = options.now ?? (() => performance.now());
