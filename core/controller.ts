@@ -75,6 +75,7 @@ export class KindController<F = unknown, A = unknown> {
         options.metrics.externalCallDuration.observe({ provider, kind: managed.kind, operation }, seconds);
       },
       onDrift: () => options.metrics.driftDetections.inc({ kind: managed.kind }),
+      onCloudChange: (mr) => options.queue.add(this.#key(mr), "poll"),
     });
     this.#informer = new SupervisedInformer({
       kc: options.kc,

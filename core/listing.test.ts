@@ -125,6 +125,54 @@ describe("Listing", () => {
     expect((await listing.read("a", { signal: live(), maxAgeMs: 60_000 })).via).toBe("listing");
   });
 
+  it("tells a watched resource when a later listing shows it changed or gone, and no one else", async () => {
+    const c = clock();
+    const cloud = new FakeCloud(ids);
+    const listing = new Listing(cloud, { now: c.now });
+    const woken: string[] = [];
+    const watch = (id: string) => ({ signal: live(), maxAgeMs: 60_000, onChanged: () => woken.push(id) });
+    for (const id of ["a", "b", "c"]) await listing.read(id, watch(id));
+    cloud.items.set("a", { id: "a", size: 99 }); // changed out of band
+    cloud.items.delete("b"); // deleted out of band
+    c.advance(55_000); // past 90 % of the poll: the next read refetches
+    await listing.read("d", { signal: live(), maxAgeMs: 60_000 });
+    expect(listing.fetches).toBe(2);
+    expect(woken).toEqual(["a", "b"]);
+    expect((await listing.read("a", watch("a"))).item?.size).toBe(99); // the woken reconcile reads the new listing
+  });
+
+  it("refetches once a listing is older than 90 % of the asking poll, so a change is seen within one poll", async () => {
+    const c = clock();
+    const listing = new Listing(new FakeCloud(ids), { now: c.now });
+    await listing.read("a", { signal: live(), maxAgeMs: 60_000 });
+    c.advance(53_000);
+    await listing.read("a", { signal: live(), maxAgeMs: 60_000 });
+    expect(listing.fetches).toBe(1);
+    c.advance(2_000);
+    await listing.read("a", { signal: live(), maxAgeMs: 60_000 });
+    expect(listing.fetches).toBe(2);
+  });
+
+  it("judges changes by versionOf, and forgets watchers not read for three polls", async () => {
+    const c = clock();
+    const cloud = new (class extends FakeCloud {
+      versionOf(item: Item): string {
+        return item.id;
+      }
+    })(ids);
+    const listing = new Listing(cloud, { now: c.now });
+    const woken: string[] = [];
+    await listing.read("a", { signal: live(), maxAgeMs: 10_000, onChanged: () => woken.push("a") });
+    cloud.items.set("a", { id: "a", size: 99 }); // a field versionOf leaves out
+    c.advance(10_000);
+    await listing.read("b", { signal: live(), maxAgeMs: 10_000 });
+    expect(woken).toEqual([]);
+    expect(listing.watched).toBe(1);
+    c.advance(31_000); // "a" was deleted: nobody read it for three of its polls
+    await listing.read("b", { signal: live(), maxAgeMs: 10_000 });
+    expect(listing.watched).toBe(0);
+  });
+
   it("confirms a resource the listing lacks with a Get before calling it missing", async () => {
     const cloud = new FakeCloud(ids);
     const listing = new Listing(cloud);

@@ -12,6 +12,10 @@ import { callWithin } from "./deadline.ts";
 //   have been created after the listing started, or the list may be eventually consistent).
 // - A failed fetch is never cached: its waiters get the error, the next observe fetches again.
 // - Each caller's signal stops only its own wait; the shared fetch is aborted once nobody waits.
+// - Changes are pushed: a resource read with `onChanged` is told when a later listing shows it
+//   changed or gone, so it is reconciled then instead of at its next poll (which might read the
+//   listing after next). A listing is also refetched once it is older than REFRESH_FRACTION of the
+//   asking poll interval, so an out-of-band change is seen within one poll interval, not two.
 
 /** One page of a listing and the token of the next (undefined: the last page). */
 export interface ListPage<T> {
@@ -26,6 +30,23 @@ export interface ListingSource<T> {
   idOf(item: T): string | undefined;
   /** One resource read by itself; undefined when the cloud does not know it. */
   get(id: string, signal: AbortSignal): Promise<T | undefined>;
+  /**
+   * What a change is judged by between two listings (default: the item's JSON). Leave out fields
+   * the cloud changes by itself (e.g. a latest-restorable time), or every listing wakes everyone.
+   */
+  versionOf?(item: T): string;
+}
+
+/** How old a listing may grow, as a share of the poll interval asking for it (see the header). */
+export const REFRESH_FRACTION = 0.9;
+
+/** What one observe passes to {@link Listing.read}: the core's CallOptions fit as they are. */
+export interface ListingReadOptions {
+  readonly signal: AbortSignal;
+  /** The asking resource's poll interval. */
+  readonly maxAgeMs: number;
+  /** Called (once per change seen) when a later listing shows this resource changed or gone. */
+  readonly onChanged?: (() => void) | undefined;
 }
 
 export interface ListingOptions {
@@ -49,6 +70,15 @@ interface Snapshot<T> {
   readonly items: ReadonlyMap<string, T>;
 }
 
+interface Watcher {
+  readonly onChanged: () => void;
+  readonly readAt: number;
+  readonly maxAgeMs: number;
+}
+
+/** A watcher not read again for this many of its poll intervals belongs to a deleted or moved resource. */
+const WATCHER_LIFETIME_POLLS = 3;
+
 interface Fetch<T> {
   readonly startedAt: number;
   readonly done: Promise<Snapshot<T>>;
@@ -66,6 +96,8 @@ export class Listing<T> {
   readonly #now: () => number;
   /** When each resource was last mutated; dropped once a listing started after it. */
   readonly #mutatedAt = new Map<string, number>();
+  /** Who to tell when a listing shows an item changed; refreshed by every read, pruned when stale. */
+  readonly #watchers = new Map<string, Watcher>();
   #snapshot: Snapshot<T> | undefined;
   #fetch: Fetch<T> | undefined;
   #fetches = 0;
@@ -86,8 +118,9 @@ export class Listing<T> {
    * The resource `id` as the cloud has it, served from a listing no older than `maxAgeMs` (and the
    * listing's own cap), by a Get after a mutation, or confirmed by a Get when the listing lacks it.
    */
-  async read(id: string, opts: { signal: AbortSignal; maxAgeMs: number }): Promise<ListingRead<T>> {
-    const maxAgeMs = Math.min(opts.maxAgeMs, this.#maxAgeMs);
+  async read(id: string, opts: ListingReadOptions): Promise<ListingRead<T>> {
+    const maxAgeMs = Math.min(opts.maxAgeMs * REFRESH_FRACTION, this.#maxAgeMs);
+    if (opts.onChanged) this.#watchers.set(id, { onChanged: opts.onChanged, readAt: this.#now(), maxAgeMs: opts.maxAgeMs });
     if (this.#recentlyMutated(id, maxAgeMs)) return { item: await this.#source.get(id, opts.signal), via: "get-after-mutation" };
     const snapshot = await this.#fresh(maxAgeMs, opts.signal);
     const listed = snapshot.items.get(id);
@@ -161,9 +194,37 @@ export class Listing<T> {
     return { startedAt, items };
   }
 
+  /** How many resources are told of changes (memory held per resource). */
+  get watched(): number {
+    return this.#watchers.size;
+  }
+
   #installed(snapshot: Snapshot<T>): void {
+    const previous = this.#snapshot;
     this.#snapshot = snapshot;
+    if (previous) this.#notify(previous, snapshot);
     for (const [id, at] of this.#mutatedAt) if (at < snapshot.startedAt) this.#mutatedAt.delete(id);
+  }
+
+  /** Tells each watched resource that `next` shows changed or gone since `previous`; drops stale watchers. */
+  #notify(previous: Snapshot<T>, next: Snapshot<T>): void {
+    const versionOf = this.#source.versionOf ?? ((item: T) => JSON.stringify(item));
+    const now = this.#now();
+    for (const [id, watcher] of this.#watchers) {
+      if (now - watcher.readAt > WATCHER_LIFETIME_POLLS * watcher.maxAgeMs) {
+        this.#watchers.delete(id);
+        continue;
+      }
+      const before = previous.items.get(id);
+      if (before === undefined) continue; // new, or not ours to judge: its own poll or Get reads it
+      const after = next.items.get(id);
+      if (after !== undefined && versionOf(after) === versionOf(before)) continue;
+      try {
+        watcher.onChanged();
+      } catch {
+        // A watcher's failure (a stopped queue) must not stop the others or the listing.
+      }
+    }
   }
 }
 

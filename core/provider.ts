@@ -112,6 +112,11 @@ export interface CallOptions {
    * interval). Undefined (a plan, an on-demand read): read the resource itself.
    */
   readonly maxAgeMs?: number;
+  /**
+   * observe with maxAgeMs only: a client serving it from a shared listing calls this when a later
+   * listing shows the resource changed or gone, and the core reconciles it before its next poll.
+   */
+  readonly onChanged?: () => void;
 }
 
 export interface ExternalClient<F = unknown, A = unknown> {

@@ -15,7 +15,7 @@ import { planOf, planWithoutObserving, redact } from "./plan.ts";
 import type { Plan } from "./plan.ts";
 import { Generations } from "./generations.ts";
 import { callWithin, isAbandoned } from "./deadline.ts";
-import type { ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
+import type { CallOptions, ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
 export type Outcome =
@@ -47,6 +47,8 @@ export interface ReconcilerOptions<F = unknown, A = unknown> {
   readonly now?: () => Date;
   readonly onExternalCall?: (operation: ContractCall, result: string, seconds: number) => void;
   readonly onDrift?: () => void;
+  /** A shared listing saw this resource change or vanish in the cloud: reconcile it before its next poll. */
+  readonly onCloudChange?: (mr: Managed<F, A>) => void;
 }
 
 /**
@@ -115,7 +117,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
     let observation: Observation<A>;
     try {
-      observation = await this.#call("observe", signal, (opts) => client.external.observe(mr, { ...opts, maxAgeMs: this.#poll(mr) }));
+      observation = await this.#call("observe", signal, (opts) => client.external.observe(mr, this.#observeOptions(mr, opts)));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
@@ -291,7 +293,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     if ("outcome" in client) return client.outcome;
     let obs: Observation<A>;
     try {
-      obs = await this.#call("observe", signal, (opts) => client.external.observe(mr, { ...opts, maxAgeMs: this.#poll(mr) }));
+      obs = await this.#call("observe", signal, (opts) => client.external.observe(mr, this.#observeOptions(mr, opts)));
     } catch (err) {
       return this.#fail(mr, EventReason.CannotObserveExternalResource, "cannot observe the cloud resource", err);
     }
@@ -402,6 +404,12 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
   #poll(mr: Managed): number {
     return pollIntervalMs(mr, this.#o.pollIntervalMs);
+  }
+
+  /** A poll may be served from a shared listing, which tells the core when it sees this resource change. */
+  #observeOptions(mr: Managed<F, A>, opts: CallOptions): CallOptions {
+    const onCloudChange = this.#o.onCloudChange;
+    return { ...opts, maxAgeMs: this.#poll(mr), ...(onCloudChange ? { onChanged: () => onCloudChange(mr) } : {}) };
   }
 
   #now(): string {

@@ -279,7 +279,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   async #read(id: string, opts: CallOptions | undefined): Promise<DBInstance | undefined> {
     const listing = this.#o.listing;
     if (!listing || opts?.maxAgeMs === undefined) return this.#o.api.describe(id);
-    return (await listing.read(listingKey(id), { signal: opts.signal, maxAgeMs: opts.maxAgeMs })).item;
+    return (await listing.read(listingKey(id), { signal: opts.signal, maxAgeMs: opts.maxAgeMs, onChanged: opts.onChanged })).item;
   }
 
   /** Whatever the outcome, the listing no longer speaks for this instance until it is fetched again. */

@@ -23,6 +23,8 @@ export function rdsListingSource(rds: RDSClient): ListingSource<DBInstance> {
       return { items: out.DBInstances ?? [], next: out.Marker };
     },
     idOf: (db) => (db.DBInstanceIdentifier === undefined ? undefined : listingKey(db.DBInstanceIdentifier)),
+    // RDS moves LatestRestorableTime forward by itself every few minutes: not a change of ours to act on.
+    versionOf: (db) => JSON.stringify({ ...db, LatestRestorableTime: undefined }),
     async get(id, signal) {
       try {
         const out = await awsCall("rds:DescribeDBInstances", () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }), { abortSignal: signal }));

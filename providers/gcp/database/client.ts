@@ -248,7 +248,7 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
   async #read(name: string, opts: CallOptions | undefined): Promise<Instance | undefined> {
     const listing = this.#o.listing;
     if (!listing || opts?.maxAgeMs === undefined) return this.#o.api.get(this.#o.project, name);
-    return (await listing.read(name, { signal: opts.signal, maxAgeMs: opts.maxAgeMs })).item;
+    return (await listing.read(name, { signal: opts.signal, maxAgeMs: opts.maxAgeMs, onChanged: opts.onChanged })).item;
   }
 
   /** Whatever the outcome, the listing no longer speaks for this instance until it is fetched again. */
