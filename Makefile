@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools sandbox test typecheck lint unit integration crds bench-core bench-compositions bench-smoke trial-kill bench-aws trial-faults
+.PHONY: help deps tools controller-bundle sandbox test typecheck lint unit integration crds bench-core bench-idle bench-compositions bench-smoke trial-kill bench-aws trial-faults
 
 help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
@@ -28,11 +28,16 @@ tools:
 	scripts/ensure-venv.sh >/dev/null
 	sandbox/controlplane/build.sh >/dev/null
 
+# The controller's bundle (docs/adr/0017): built once per change of its sources; bin/terraplane run
+# would build it on first use too, this only moves the wait before the tests start.
+controller-bundle: deps
+	scripts/controller-bundle.sh >/dev/null
+
 # The main job in one command: the sandbox, the CRDs and RBAC, the controller (as its ServiceAccount),
 # examples/ applied and a live table until all are Ready; Ctrl-C stops what it started.
 # `make sandbox SANDBOX_ARGS=--until-ready` exits once Ready (CI).
 SANDBOX_ARGS ?=
-sandbox: deps tools
+sandbox: deps tools controller-bundle
 	$(WITH_NODE) bin/terraplane sandbox demo $(SANDBOX_ARGS)
 
 typecheck: deps
@@ -44,10 +49,10 @@ lint: deps
 unit: deps
 	$(WITH_NODE) npx vitest run --project unit
 
-integration: deps tools
+integration: deps tools controller-bundle
 	$(WITH_NODE) npx vitest run --project integration
 
-test: deps tools typecheck lint
+test: deps tools controller-bundle typecheck lint
 	$(WITH_NODE) npx vitest run
 
 # Regenerate crds/ from the zod schemas (a unit test fails when they are stale).
@@ -62,8 +67,13 @@ BENCH_ARGS ?=
 bench-core: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/core.ts $(BENCH_ARGS)
 
-bench-smoke: deps tools
+bench-smoke: deps tools controller-bundle
 	$(WITH_NODE) npx vitest run --project integration test/bench-core.test.ts test/bench-compositions.test.ts test/bench-aws.test.ts
+
+# The idle controller's memory (both providers registered, no objects), from its bundle and from
+# source; one JSON line. E.g. BENCH_ARGS="--idle-seconds 120".
+bench-idle: deps tools controller-bundle
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/idle.ts $(BENCH_ARGS)
 
 # 500 WebStack-like instances (three composed test-double resources each): time to all Ready,
 # composition writes per instance, controller RSS; one JSON line.
@@ -74,18 +84,18 @@ bench-compositions: deps tools
 # `make trial-kill`: the real controller SIGKILLed at random (seeded) moments while it creates, edits
 # and deletes all six kinds, then: no duplicate, no leak, nobody needed, all Ready.
 # E.g. `make trial-kill BENCH_ARGS="--kills 300 --seed 7 --per-kind 3"` (docs/reliability.md).
-trial-kill: deps tools
+trial-kill: deps tools controller-bundle
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/trial-kill.ts $(BENCH_ARGS)
 
 # 1,000 aws Databases on moto through a fault proxy, batch observe on and then off: time to all
 # Ready, RDS calls by operation while converging and per poll interval in steady state, an
 # out-of-band change detected and corrected; one JSON line. E.g. BENCH_ARGS="--count 200 --poll-seconds 30".
-bench-aws: deps tools
+bench-aws: deps tools controller-bundle
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/aws.ts $(BENCH_ARGS)
 
 # `make trial-faults`: the same workload (--count objects over all six kinds, created, converged,
 # deleted) twice, behind the trial's own fault proxies: without faults, then at 30 % throttling,
 # 5xx and dropped connections plus latency. All Ready, nothing left, mutations executed with
 # faults at most 1.5 × those without. E.g. `make trial-faults BENCH_ARGS="--count 200 --seed 7"`.
-trial-faults: deps tools
+trial-faults: deps tools controller-bundle
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/trial-faults.ts $(BENCH_ARGS)

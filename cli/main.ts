@@ -1,8 +1,9 @@
-import { Command } from "commander";
-import { describeKubeError } from "../core/kube/errors.ts";
+import type { Command } from "commander";
+import { runProgram } from "./program.ts";
 
 // Each command's module is imported only when that command runs: the controller pulls in every
-// cloud SDK, which `terraplane sandbox env` should not pay for.
+// cloud SDK, which `terraplane sandbox env` should not pay for. `terraplane run` itself normally
+// runs from the bundle of cli/controller-main.ts (bin/terraplane, scripts/controller-bundle.sh).
 const commands: Readonly<Record<string, () => Promise<Command>>> = {
   run: async () => (await import("./run.ts")).runCommand(),
   crds: async () => (await import("./crds.ts")).crdsCommand(),
@@ -16,15 +17,6 @@ const commands: Readonly<Record<string, () => Promise<Command>>> = {
   adopt: async () => (await import("./adopt.ts")).adoptCommand(),
 };
 
-const program = new Command().name("terraplane").description("Kubernetes-native cloud infrastructure").showHelpAfterError();
-
-try {
-  const requested = process.argv[2];
-  const load = requested ? commands[requested] : undefined;
-  for (const make of load ? [load] : Object.values(commands)) program.addCommand(await make());
-  await program.parseAsync(process.argv);
-} catch (err) {
-  // A Kubernetes API error reads as "403 Forbidden: <the server's message>", not client-node's dump.
-  console.error(`terraplane: ${describeKubeError(err)}`);
-  process.exitCode = 1;
-}
+const requested = process.argv[2];
+const load = requested ? commands[requested] : undefined;
+await runProgram(load ? [load] : Object.values(commands));

@@ -1,9 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import { waitUntil } from "../launcher/health.ts";
 import { repoRoot } from "../launcher/paths.ts";
 import { freePort } from "../launcher/ports.ts";
+import { controllerEntry } from "../launcher/controller-entry.ts";
 import { isOurProcess, killProcess, startDetached, stopProcess } from "../launcher/process.ts";
 import type { SandboxInfo } from "../launcher/sandbox.ts";
 
@@ -81,7 +81,7 @@ export async function spawnController(spec: ControllerSpec): Promise<StartingCon
     TERRAPLANE_GCP_ENDPOINT: spec.sandbox.gcpEndpoint,
   };
   delete env.KUBECONFIG;
-  const args = ["--disable-warning=ExperimentalWarning", join(repoRoot, "cli", "main.ts"), "run", "--kubeconfig", spec.kubeconfig];
+  const args = [...controllerEntry(), "run", "--kubeconfig", spec.kubeconfig];
   args.push("--metrics-addr", `127.0.0.1:${port}`, "--poll-interval", spec.pollInterval, ...(spec.extraArgs ?? []));
   const pid = startDetached({ command: process.execPath, args, logFile: spec.logFile, env, cwd: repoRoot });
   // The token kubeconfig's path is on its command line and unique to this state directory.

@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { controllerEntry } from "../../sandbox/launcher/controller-entry.ts";
 import { repoRoot } from "../../sandbox/launcher/paths.ts";
 
 // A real `terraplane run` process, as an operator starts it: its JSON log lines are kept so a test
 // can read what it said (its health URL, its leader-election identity) and can kill it like a crash.
 
-const cli = join(repoRoot, "bin", "terraplane");
 
 export interface ControllerProcess {
   readonly child: ChildProcess;
@@ -26,7 +25,7 @@ export type LogLine = z.infer<typeof LogLineSchema>;
 export function startController(kubeconfig: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): ControllerProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.KUBECONFIG;
-  const child = spawn(cli, ["run", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...controllerEntry(), "run", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on("line", (l) => lines.push(l));
   createInterface({ input: child.stderr }).on("line", (l) => lines.push(l));
