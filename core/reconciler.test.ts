@@ -365,4 +365,13 @@ describe("ManagedReconciler", () => {
     await reconcile(mr({ finalizers: [FINALIZER], annotations: { [Annotations.pollInterval]: "15s" } }));
     expect(observeMaxAges).toEqual([60_000, 15_000]);
   });
+
+  it("asks for a listing no older than the progress interval while the resource is in flight", async () => {
+    const { observeMaxAges, reconcile } = harness({ observation: available() });
+    const creating = mr({ finalizers: [FINALIZER] });
+    creating.status = { ...creating.status, conditions: [{ type: "Ready", status: "False", reason: "Creating", lastTransitionTime: "2026-11-21T12:00:00Z" }] };
+    await reconcile(creating);
+    await reconcile(mr({ finalizers: [FINALIZER], deleting: true }));
+    expect(observeMaxAges).toEqual([5_000, 5_000]);
+  });
 });

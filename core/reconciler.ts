@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import { ready, setConditions, synced } from "./conditions.ts";
+import { conditionOf, ready, setConditions, synced } from "./conditions.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { describeError, errorClassOf, isTerminal } from "./errors.ts";
 import { EventReason } from "./event-reasons.ts";
@@ -409,7 +409,19 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   /** A poll may be served from a shared listing, which tells the core when it sees this resource change. */
   #observeOptions(mr: Managed<F, A>, opts: CallOptions): CallOptions {
     const onCloudChange = this.#o.onCloudChange;
-    return { ...opts, maxAgeMs: this.#poll(mr), ...(onCloudChange ? { onChanged: () => onCloudChange(mr) } : {}) };
+    return { ...opts, maxAgeMs: this.#listingAge(mr), ...(onCloudChange ? { onChanged: () => onCloudChange(mr) } : {}) };
+  }
+
+  /**
+   * How old a listing may be for this observe: the poll interval, but only the progress interval
+   * while the resource is in flight (creating, deleting, an operation running), which is looked at
+   * that often. A listing as old as a poll would show it Ready (or gone) up to a poll late.
+   */
+  #listingAge(mr: Managed<F, A>): number {
+    const poll = this.#poll(mr);
+    const readiness = conditionOf(mr.status?.conditions, "Ready")?.reason;
+    const inFlight = mr.metadata.deletionTimestamp !== undefined || mr.status?.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
+    return inFlight ? Math.min(poll, this.#o.progressIntervalMs) : poll;
   }
 
   #now(): string {
