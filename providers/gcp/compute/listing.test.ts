@@ -1,4 +1,4 @@
-import { GlobalAddressesClient, UrlMapsClient } from "@google-cloud/compute";
+import { SslCertificatesClient } from "@google-cloud/compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GcpEmulatorClient } from "../../../sandbox/gcp-emulator/control-client.ts";
 import { startGcpEmulator } from "../../../sandbox/gcp-emulator/server.ts";
@@ -6,7 +6,9 @@ import type { GcpEmulator } from "../../../sandbox/gcp-emulator/server.ts";
 import { googleClientOptions } from "../client-options.ts";
 import { GcpSession } from "../session.ts";
 import { sdkComputeApi } from "./api.ts";
-import { ComputeListings } from "./listing.ts";
+import { ComputeListings, SOURCES } from "./listing.ts";
+import type { ListedCollection } from "./listing.ts";
+import { selfLinkOf } from "./names.ts";
 
 // The compute listing sources against the emulator in-process, through the official clients: paged
 // with maxResults / pageToken until no nextPageToken, items identical to what a Get returns, a part
@@ -27,8 +29,6 @@ describe("compute listing sources (emulator in-process)", () => {
     for (const n of ["a1", "a2", "a3", "a4", "a5"]) await api.globalAddresses.insert("tp-list", { name: n, addressType: "EXTERNAL", ipVersion: "IPV4" });
   });
   afterAll(async () => {
-    await session.client(GlobalAddressesClient).close();
-    await session.client(UrlMapsClient).close();
     await emulator.close();
   });
 
@@ -46,7 +46,7 @@ describe("compute listing sources (emulator in-process)", () => {
     const signal = new AbortController().signal;
     const read = await listing.read("a3", { signal, ...POLL });
     expect(read.via).toBe("listing");
-    const [got] = await session.client(GlobalAddressesClient).get({ project: "tp-list", address: "a3" });
+    const got = await sdkComputeApi(session, signal).globalAddresses.get("tp-list", "a3");
     expect(read.item).toEqual(got);
     const calls = (await listCalls()).slice(before);
     // Five addresses, two a page: three pages, each after the first quoting the token it was given.
@@ -78,5 +78,38 @@ describe("compute listing sources (emulator in-process)", () => {
     expect(listings.of(session)("urlMaps")).toBe(listings.of(session)("urlMaps"));
     expect(listings.of(session)("urlMaps")).not.toBe(listings.of(other)("urlMaps"));
     expect(listings.of(session)("backendServices")).not.toBe(listings.of(session)("backendBuckets"));
+  });
+
+  it("pages every part type's global list one item a page, each item what its Get returns", async () => {
+    const project = "tp-all";
+    const all = new GcpSession(project, undefined, session.options, { batch: true });
+    const api = sdkComputeApi(all, new AbortController().signal);
+    const [cert] = await all.client(SslCertificatesClient).insert({ project, sslCertificateResource: { name: "cert", managed: { domains: ["cert.example.com"] } } });
+    expect(cert.latestResponse?.name).toBeTruthy();
+    for (const i of [1, 2]) {
+      await api.healthChecks.insert(project, { name: `hc${i}`, type: "HTTP", httpHealthCheck: { port: 80 } });
+      await api.backendServices.insert(project, { name: `bs${i}`, healthChecks: [`global/healthChecks/hc${i}`], loadBalancingScheme: "EXTERNAL_MANAGED", protocol: "HTTP" });
+      await api.backendBuckets.insert(project, { name: `bb${i}`, bucketName: "assets" });
+      await api.urlMaps.insert(project, { name: `um${i}`, defaultService: `global/backendServices/bs${i}` });
+      await api.targetHttpProxies.insert(project, { name: `hp${i}`, urlMap: `global/urlMaps/um${i}` });
+      await api.targetHttpsProxies.insert(project, { name: `sp${i}`, urlMap: `global/urlMaps/um${i}`, sslCertificates: [selfLinkOf(project, "sslCertificates", "cert")] });
+      await api.globalAddresses.insert(project, { name: `ip${i}`, addressType: "EXTERNAL" });
+      await api.globalForwardingRules.insert(project, { name: `fr${i}`, target: `global/targetHttpProxies/hp${i}`, portRange: "80", IPProtocol: "TCP", loadBalancingScheme: "EXTERNAL_MANAGED" });
+    }
+    const signal = new AbortController().signal;
+    const collections: ListedCollection[] = ["healthChecks", "backendServices", "backendBuckets", "urlMaps", "targetHttpProxies", "targetHttpsProxies", "globalAddresses", "globalForwardingRules"];
+    for (const collection of collections) {
+      const source = SOURCES[collection](all, 1);
+      const first = await source.page(undefined, signal);
+      expect(first.items, collection).toHaveLength(1);
+      expect(first.next, collection).toBeTruthy();
+      const second = await source.page(first.next, signal);
+      expect(second.items, collection).toHaveLength(1);
+      expect(second.next, collection).toBeUndefined();
+      const [a, b] = [first.items[0], second.items[0]];
+      expect([a, b].map((r) => (r ? source.idOf(r) : undefined)), collection).toEqual([expect.stringMatching(/1$/), expect.stringMatching(/2$/)]);
+      expect(await source.get(source.idOf(a ?? {}) ?? "", signal), collection).toEqual(a);
+      expect(await source.get("nowhere", signal), collection).toBeUndefined();
+    }
   });
 });
