@@ -1,9 +1,10 @@
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { CallOptions, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
 import type { BackendBucket, BackendService, ComputeApi, ComputeOperation, Replaceable, ResourceReader } from "../compute/api.ts";
 import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, mayDelete, readChain, stepResult, topExists } from "../compute/chain.ts";
 import type { Observed, Part, PartState } from "../compute/chain.ts";
 import { frontendParts, portOf } from "../compute/frontend.ts";
 import type { FrontendSpec } from "../compute/frontend.ts";
+import type { PollRead } from "../compute/listed-api.ts";
 import { globalRef, namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
 import { checkPending } from "../compute/operations.ts";
@@ -205,6 +206,8 @@ function deletingObservation(mr: Managed, chain: readonly Observed[], pending: P
 export interface CdnClientOptions {
   readonly api: ComputeApi;
   readonly project: string;
+  /** With batch observe: the api a poll's observe reads the chain through (the shared listings). */
+  readonly pollApi?: ((read: PollRead) => ComputeApi) | undefined;
 }
 
 /** One reconcile's client: observe remembers the chain it read, so create, update and delete need no second read. */
@@ -216,8 +219,8 @@ export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> 
     this.#o = options;
   }
 
-  #parts(mr: Managed, params: CdnParameters, view: BackendView): Part[] {
-    const { api, project } = this.#o;
+  #parts(mr: Managed, params: CdnParameters, view: BackendView, api: ComputeApi): Part[] {
+    const { project } = this.#o;
     const names = namesOf(mr, KIND);
     const ctx: BackendContext = { api, project, owner: mr, names, params, view };
     const backend = params.origin.bucketName !== undefined ? bucketPart(ctx) : servicePart(ctx);
@@ -225,16 +228,24 @@ export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> 
     return [backend, ...frontend];
   }
 
-  async #read(mr: Managed, params: CdnParameters, view: BackendView = {}): Promise<Observed[]> {
-    this.#chain = await readChain(this.#parts(mr, params, view));
+  async #read(mr: Managed, params: CdnParameters, view: BackendView = {}, api: ComputeApi = this.#o.api): Promise<Observed[]> {
+    this.#chain = await readChain(this.#parts(mr, params, view, api));
     return this.#chain;
   }
 
-  async observe(mr: Mr): Promise<Observation<CdnObservation>> {
+  /** From the shared listings when there are some and the core allows it (a poll), else each part by itself. */
+  #apiFor(opts: CallOptions | undefined): ComputeApi {
+    const { pollApi } = this.#o;
+    return pollApi && opts?.maxAgeMs !== undefined ? pollApi({ signal: opts.signal, maxAgeMs: opts.maxAgeMs }) : this.#o.api;
+  }
+
+  async observe(mr: Mr, opts?: CallOptions): Promise<Observation<CdnObservation>> {
     const params = mr.spec.forProvider;
-    const pending = await checkPending(this.#o.api, this.#o.project, mr);
+    const api = this.#apiFor(opts);
+    // Operations first: one seen finished makes its part's read below a Get of its own (listed-api.ts).
+    const pending = await checkPending(api, this.#o.project, mr);
     const view: BackendView = {};
-    const chain = await this.#read(mr, params, view);
+    const chain = await this.#read(mr, params, view, api);
     const running = pending.runningOps;
     const atProvider = atProviderOf(chain, running);
     if (mr.metadata.deletionTimestamp !== undefined) return deletingObservation(mr, chain, pending, atProvider);

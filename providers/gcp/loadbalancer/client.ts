@@ -1,8 +1,9 @@
-import type { CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness, UpdateResult } from "../../../core/provider.ts";
+import type { CallOptions, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness, UpdateResult } from "../../../core/provider.ts";
 import type { BackendService, ComputeApi, HealthCheck } from "../compute/api.ts";
 import { anyManagedExists, assertOwned, chainDiff, chainReadiness, deleteNext, ensureNext, mayDelete, part, partStatus, readChain, stepResult, topExists } from "../compute/chain.ts";
 import type { Observed, Part, Step } from "../compute/chain.ts";
 import { frontendParts } from "../compute/frontend.ts";
+import type { PollRead } from "../compute/listed-api.ts";
 import type { FrontendSpec as ComputeFrontendSpec } from "../compute/frontend.ts";
 import { namesOf } from "../compute/names.ts";
 import type { ChainNames } from "../compute/names.ts";
@@ -66,6 +67,8 @@ export interface LoadBalancerClientOptions {
   readonly project: string;
   /** Operations this process started, per object: owned by the connector, which frees an entry when its object is deleted. */
   readonly ledger: OperationLedger;
+  /** With batch observe: the api a poll's observe reads the chain through (the shared listings). */
+  readonly pollApi?: ((read: PollRead) => ComputeApi) | undefined;
 }
 
 /** The result of one observe, kept for the create/update/delete of the same reconcile. */
@@ -94,8 +97,8 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     return result;
   }
 
-  #build(mr: Mr, params: LoadBalancerParameters, names: ChainNames): Built {
-    const { api, project } = this.#o;
+  #build(mr: Mr, params: LoadBalancerParameters, names: ChainNames, api: ComputeApi): Built {
+    const { project } = this.#o;
     const seen: Seen = { backendServices: new Map() };
     const ctx: BackendServiceContext = { project, names, scheme: params.loadBalancingScheme };
     const common = { project, owner: mr };
@@ -140,17 +143,25 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     return { parts: [healthCheck, ...services, ...frontend], stale, seen };
   }
 
-  async #look(mr: Mr): Promise<Looked & { pending: PendingCheck }> {
+  /** From the shared listings when there are some and the core allows it (a poll), else each part by itself. */
+  #apiFor(opts: CallOptions | undefined): ComputeApi {
+    const { pollApi } = this.#o;
+    return pollApi && opts?.maxAgeMs !== undefined ? pollApi({ signal: opts.signal, maxAgeMs: opts.maxAgeMs }) : this.#o.api;
+  }
+
+  async #look(mr: Mr, opts?: CallOptions): Promise<Looked & { pending: PendingCheck }> {
     const params = mr.spec.forProvider;
-    const built = this.#build(mr, params, namesOf(mr, KIND));
-    const pending = await checkPending(this.#o.api, this.#o.project, mr, { ledger: this.#ledger });
+    const api = this.#apiFor(opts);
+    const built = this.#build(mr, params, namesOf(mr, KIND), api);
+    // Operations first: one seen finished makes its part's read below a Get of its own (listed-api.ts).
+    const pending = await checkPending(api, this.#o.project, mr, { ledger: this.#ledger });
     const [chain, stale] = await Promise.all([readChain(built.parts), readChain(built.stale)]);
     this.#looked = { params, chain, stale, seen: built.seen };
     return { ...this.#looked, pending };
   }
 
-  async observe(mr: Mr): Promise<Observation<LoadBalancerObservation>> {
-    const { params, chain, stale, seen, pending } = await this.#look(mr);
+  async observe(mr: Mr, opts?: CallOptions): Promise<Observation<LoadBalancerObservation>> {
+    const { params, chain, stale, seen, pending } = await this.#look(mr, opts);
     const deleting = mr.metadata.deletionTimestamp !== undefined;
     if (!deleting) assertOwned(chain, mr, KIND);
     const atProvider = atProviderOf(chain, stale);
