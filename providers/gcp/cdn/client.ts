@@ -236,7 +236,7 @@ export class CdnClient implements ExternalClient<CdnParameters, CdnObservation> 
   /** From the shared listings when there are some and the core allows it (a poll), else each part by itself. */
   #apiFor(opts: CallOptions | undefined): ComputeApi {
     const { pollApi } = this.#o;
-    return pollApi && opts?.maxAgeMs !== undefined ? pollApi({ signal: opts.signal, maxAgeMs: opts.maxAgeMs }) : this.#o.api;
+    return pollApi && opts?.maxAgeMs !== undefined ? pollApi({ signal: opts.signal, maxAgeMs: opts.maxAgeMs, onChanged: opts.onChanged }) : this.#o.api;
   }
 
   async observe(mr: Mr, opts?: CallOptions): Promise<Observation<CdnObservation>> {

@@ -1,4 +1,4 @@
-import type { Listing } from "../../../core/listing.ts";
+import type { Listing, ListingReadOptions } from "../../../core/listing.ts";
 import type { ComputeApi, ComputeOperation, Replaceable, ResourceApi, ResourceReader } from "./api.ts";
 import type { ListedCollection, ListedTypes, ListingOf } from "./listing.ts";
 import { statusName } from "./operations.ts";
@@ -11,11 +11,8 @@ import { statusName } from "./operations.ts";
 //   before the change, and the chain would start the same fix again. checkPending looks at the
 //   operations before the chain is read, so that read is a Get of its own.
 
-/** What a poll allows: how old a listing may be, and the observe's signal. */
-export interface PollRead {
-  readonly signal: AbortSignal;
-  readonly maxAgeMs: number;
-}
+/** What a poll allows: how old a listing may be, the observe's signal, and who to tell when a listing shows a part changed. */
+export type PollRead = ListingReadOptions;
 
 /** A targetLink's collection in ComputeApi's naming: compute's REST path says `addresses` and `forwardingRules` for the global ones. */
 const BY_PATH: Readonly<Record<string, ListedCollection>> = {
