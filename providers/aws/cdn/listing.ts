@@ -6,7 +6,7 @@ import { getDistribution } from "./read.ts";
 import type { Read } from "./read.ts";
 
 // Batch observe for CDN: CloudFront is global, so one listing per account (credentials) holds every
-// distribution, from ListDistributions 100 a page (its maximum; moto 5.2 ignores MaxItems and
+// distribution, from ListDistributions 100 a page (its maximum; moto 5.2.5 ignores MaxItems and
 // Marker and answers everything in one page). A DistributionSummary carries every field the diff
 // compares but one: Logging (nor InProgressInvalidationBatches, which is only status). So:
 // - Logging is remembered from the last whole read of the distribution (a GetDistribution: after our

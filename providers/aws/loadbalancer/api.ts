@@ -123,7 +123,7 @@ export class SdkElbApi implements ElbApi {
     return { items: out.LoadBalancers ?? [], next: out.NextMarker || undefined };
   }
 
-  /** moto (5.2) ignores PageSize here and answers every target group in one page; AWS pages by 400. */
+  /** moto (5.2.5) ignores PageSize here and answers every target group in one page; AWS pages by 400. */
   async describeTargetGroupsPage(marker: string | undefined): Promise<ElbPage<TargetGroup>> {
     const out = await elbCall("DescribeTargetGroups", () => this.#elb.send(new DescribeTargetGroupsCommand({ PageSize: ELB_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), this.#opts));
     return { items: out.TargetGroups ?? [], next: out.NextMarker || undefined };
