@@ -51,12 +51,19 @@ interface Verdicts {
   readonly driftFields: string[];
   readonly driftCorrected: boolean;
   readonly recreated: boolean;
+  /** A read by itself answered not-found before the resource was made again (a listing page never does). */
+  readonly confirmedMissing: boolean;
   readonly quietMutations: Record<string, number>;
 }
 
 interface Outcome {
   readonly verdicts: Verdicts;
   readonly reads: Record<string, number>;
+}
+
+/** Requests for `operation` that moto answered with a 4xx (not found), as the proxy saw them since its last reset. */
+function notFoundAnswers(proxy: FaultProxy, service: string, operation: string): number {
+  return proxy.stats().services[service]?.operations[operation]?.upstream["4xx"] ?? 0;
 }
 
 function perPoll(steady: Record<string, { requests: number }>, ops: readonly string[]): Record<string, number> {
@@ -200,10 +207,14 @@ describe("batch observe gives per-resource observe's verdicts (aws LoadBalancer 
 
         // Deleted out of band (its listeners go with it, its target group stays): confirmed missing, made again.
         const original = (await describeLb(env.elb, doomed))?.LoadBalancerArn ?? "";
+        env.proxy.resetStats();
         await env.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: original }));
         await expect.poll(async () => (await describeLb(env.elb, doomed))?.LoadBalancerArn ?? original, WAIT).not.toBe(original);
         const again = (await describeLb(env.elb, doomed))?.LoadBalancerArn ?? "";
         const recreated = (await elbTags(env.elb, again))[OwnerTags.resource] === `LoadBalancer/${env.ns}/${doomed}`;
+        // Observe's confirming Get and create's look-up by name are both DescribeLoadBalancers by name
+        // (the unit tests tell them apart); a listing page never answers not-found.
+        const confirmedMissing = notFoundAnswers(env.proxy, "elasticloadbalancing", "DescribeLoadBalancers") > 0;
         for (const name of names) await settledAndObserved(env, name, () => settled(env, name), WAIT);
 
         // No perpetual diff: nothing more to change over a few polls.
@@ -213,7 +224,7 @@ describe("batch observe gives per-resource observe's verdicts (aws LoadBalancer 
         const ready = (await Promise.all(names.map((n) => settled(env, n)))).filter(Boolean).length;
         const reads = perPoll(steady, LB_READS);
         lbOutcomes.set(batch, {
-          verdicts: { ready, driftFields: (drift?.fields ?? []).map((f) => f.path), driftCorrected: drift?.corrected === true, recreated, quietMutations: { ...quietBefore, ...quietAfter } },
+          verdicts: { ready, driftFields: (drift?.fields ?? []).map((f) => f.path), driftCorrected: drift?.corrected === true, recreated, confirmedMissing, quietMutations: { ...quietBefore, ...quietAfter } },
           reads,
         });
         console.info(`LoadBalancer ${batch ? "batch" : "per-resource"}: ELBv2 reads per ${POLL_MS} ms poll for ${LB_COUNT} load balancers: ${JSON.stringify(reads)}`);
@@ -223,7 +234,7 @@ describe("batch observe gives per-resource observe's verdicts (aws LoadBalancer 
 
   it("both modes agree; batch lists load balancers, target groups and tags once per poll and reads only listeners and target health per load balancer", () => {
     const { batch, single } = expectSameVerdicts(lbOutcomes);
-    expect(batch.verdicts).toMatchObject({ ready: LB_COUNT, driftCorrected: true, recreated: true, quietMutations: {} });
+    expect(batch.verdicts).toMatchObject({ ready: LB_COUNT, driftCorrected: true, recreated: true, confirmedMissing: true, quietMutations: {} });
     expect(batch.verdicts.driftFields.sort()).toEqual(["tags", "targetGroups[web].healthCheck.path"]);
     // Per resource: each of the five reads about once per load balancer per poll.
     for (const op of LB_READS) expect(single.reads[op], op).toBeGreaterThanOrEqual(LB_COUNT * 0.7);
@@ -312,10 +323,13 @@ describe("batch observe gives per-resource observe's verdicts (aws CDN on moto)"
 
         // Deleted out of band: confirmed missing, made again (a new id, found by its ownership tags).
         const gone = await idOf(env, doomed);
+        env.proxy.resetStats();
         await cloudFront.send(new DeleteDistributionCommand({ Id: gone, IfMatch: (await cdnConfig(gone)).etag }));
         await expect.poll(async () => idOf(env, doomed), WAIT).not.toBe(gone);
         const again = await idOf(env, doomed);
         await expect.poll(async () => (await cdnTags(again))[OwnerTags.resource], WAIT).toBe(`CDN/${env.ns}/${doomed}`);
+        // Only observe reads GetDistribution here (create does not look first): this is its confirming Get.
+        const confirmedMissing = notFoundAnswers(env.proxy, "cloudfront", "GetDistribution") > 0;
         for (const name of names) await settledAndObserved(env, name, () => settled(env, name), WAIT);
 
         await operationsDuring(env.proxy, "cloudfront", 3 * POLL_MS);
@@ -324,7 +338,7 @@ describe("batch observe gives per-resource observe's verdicts (aws CDN on moto)"
         const ready = (await Promise.all(names.map((n) => settled(env, n)))).filter(Boolean).length;
         const reads = perPoll(steady, CDN_READS);
         cdnOutcomes.set(batch, {
-          verdicts: { ready, driftFields: (drift?.fields ?? []).map((f) => f.path), driftCorrected: drift?.corrected === true, recreated: again !== "" && again !== gone, quietMutations: { ...quietBefore, ...quietAfter } },
+          verdicts: { ready, driftFields: (drift?.fields ?? []).map((f) => f.path), driftCorrected: drift?.corrected === true, recreated: again !== "" && again !== gone, confirmedMissing, quietMutations: { ...quietBefore, ...quietAfter } },
           reads,
         });
         console.info(`CDN ${batch ? "batch" : "per-resource"}: CloudFront reads per ${POLL_MS} ms poll for ${CDN_COUNT} distributions: ${JSON.stringify(reads)}`);
@@ -334,7 +348,7 @@ describe("batch observe gives per-resource observe's verdicts (aws CDN on moto)"
 
   it("both modes agree; batch lists distributions once per poll, Gets only the one whose spec compares logging, and reads tags per distribution", () => {
     const { batch, single } = expectSameVerdicts(cdnOutcomes);
-    expect(batch.verdicts).toMatchObject({ ready: CDN_COUNT, driftFields: ["priceClass", "tags"], driftCorrected: true, recreated: true, quietMutations: {} });
+    expect(batch.verdicts).toMatchObject({ ready: CDN_COUNT, driftFields: ["priceClass", "tags"], driftCorrected: true, recreated: true, confirmedMissing: true, quietMutations: {} });
     expect(single.reads.ListDistributions).toBe(0);
     expect(single.reads.GetDistribution).toBeGreaterThanOrEqual(CDN_COUNT * 0.7);
     expect(batch.reads.ListDistributions).toBeGreaterThan(0);
