@@ -224,7 +224,14 @@ describe("batch observe gives per-resource observe's verdicts (aws LoadBalancer 
         const ready = (await Promise.all(names.map((n) => settled(env, n)))).filter(Boolean).length;
         const reads = perPoll(steady, LB_READS);
         lbOutcomes.set(batch, {
-          verdicts: { ready, driftFields: (drift?.fields ?? []).map((f) => f.path), driftCorrected: drift?.corrected === true, recreated, confirmedMissing, quietMutations: { ...quietBefore, ...quietAfter } },
+          verdicts: {
+            ready,
+            driftFields: (drift?.fields ?? []).map((f) => f.path),
+            driftCorrected: drift?.corrected === true,
+            recreated,
+            confirmedMissing,
+            quietMutations: { ...quietBefore, ...quietAfter },
+          },
           reads,
         });
         console.info(`LoadBalancer ${batch ? "batch" : "per-resource"}: ELBv2 reads per ${POLL_MS} ms poll for ${LB_COUNT} load balancers: ${JSON.stringify(reads)}`);
