@@ -1,7 +1,6 @@
 import {
   CreateDistributionWithTagsCommand,
   DeleteDistributionCommand,
-  GetDistributionCommand,
   GetDistributionConfigCommand,
   ListDistributionsCommand,
   ListTagsForResourceCommand,
@@ -9,12 +8,17 @@ import {
   UntagResourceCommand,
   UpdateDistributionCommand,
 } from "@aws-sdk/client-cloudfront";
-import type { CloudFrontClient, Distribution, DistributionConfig, DistributionSummary } from "@aws-sdk/client-cloudfront";
+import type { CloudFrontClient, DistributionConfig, DistributionSummary } from "@aws-sdk/client-cloudfront";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import { createOutcomeUnknown, externalName } from "../../../core/policies.ts";
-import type { DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness } from "../../../core/provider.ts";
+import type { Listing, ListingReadOptions } from "../../../core/listing.ts";
+import type { CallOptions, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, OperationRef, Readiness } from "../../../core/provider.ts";
 import { mapToTags, ownedBy, ownerTags, tagChanges, tagsToMap, userTags } from "../tags.ts";
 import { cloudFrontCall, errorCode } from "./errors.ts";
+import { listedFromRead } from "./listing.ts";
+import type { ListedDistribution, RememberedLogging } from "./listing.ts";
+import { getDistribution as getOne } from "./read.ts";
+import type { Read } from "./read.ts";
 import { applyDesired, diffCdn, fromDistributionConfig, lateInit, skeletonConfig } from "./normalize.ts";
 import type { CdnObservation, CdnParameters } from "./schema.ts";
 
@@ -30,10 +34,18 @@ export const MESSAGES = {
 
 type Cdn = Managed<CdnParameters, CdnObservation>;
 
+/** The account's shared listing and what it remembers of each distribution (batch observe). */
+export interface CdnBatch {
+  readonly listing: Listing<ListedDistribution>;
+  readonly logging: RememberedLogging;
+}
+
 /** The cached CloudFront SDK client and this reconcile's request options (its signal): every request goes with both. */
 interface CloudFront {
   readonly client: CloudFrontClient;
   readonly opts: { readonly abortSignal: AbortSignal };
+  /** Without it every observe reads its distribution by itself. */
+  readonly batch?: CdnBatch | undefined;
 }
 
 /** CloudFront's idempotency token for our create: the same for every retry of this object's create. */
@@ -49,23 +61,9 @@ function requireId(mr: Managed): string {
   return id;
 }
 
-interface Read {
-  readonly distribution: Distribution & { Id: string; ARN: string; DistributionConfig: DistributionConfig };
-  /** The version just read, for IfMatch: never cached between reconciles. */
-  readonly etag: string;
-}
-
-/** GetDistribution, or undefined when it does not exist. */
+/** GetDistribution with this reconcile's signal, or undefined when it does not exist. */
 async function getDistribution(cf: CloudFront, id: string): Promise<Read | undefined> {
-  try {
-    const out = await cloudFrontCall("cloudfront:GetDistribution", () => cf.client.send(new GetDistributionCommand({ Id: id }), cf.opts));
-    const d = out.Distribution;
-    if (!d?.Id || !d.ARN || !d.DistributionConfig) throw new ProviderError("Unknown", `cloudfront:GetDistribution returned no distribution for ${id}`);
-    return { distribution: { ...d, Id: d.Id, ARN: d.ARN, DistributionConfig: d.DistributionConfig }, etag: out.ETag ?? "" };
-  } catch (err) {
-    if (errorClassOf(err) === "NotFound") return undefined;
-    throw err;
-  }
+  return getOne(cf.client, id, cf.opts);
 }
 
 async function listTags(cf: CloudFront, arn: string): Promise<Record<string, string>> {
@@ -94,6 +92,47 @@ async function findOwned(cf: CloudFront, mr: Managed, desired: CdnParameters): P
     marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
   } while (marker);
   return undefined;
+}
+
+/**
+ * The distribution for a poll's observe from the shared listing: the summary with its remembered
+ * Logging, or a GetDistribution when only that can tell (see listing.ts). In batch mode the status
+ * never shows InProgressInvalidationBatches, which no summary carries: it would flap between reads.
+ */
+async function readListed(cf: CloudFront & { batch: CdnBatch }, mr: Cdn, id: string, poll: ListingReadOptions): Promise<Read["distribution"] | undefined> {
+  const batch = cf.batch;
+  const { item } = await batch.listing.read(id, poll);
+  let d: Read["distribution"] | undefined;
+  if (item) {
+    batch.logging.remember(item);
+    d = batch.logging.completed(item, mr.spec.forProvider.logging !== undefined);
+    if (!d) {
+      const read = await getDistribution(cf, id);
+      if (read) batch.logging.remember(listedFromRead(read));
+      d = read?.distribution;
+    }
+  }
+  if (!d) batch.logging.forget(id);
+  return d ? { ...d, InProgressInvalidationBatches: undefined } : undefined;
+}
+
+/** From the shared listing when there is one and the core allows it (a poll), else by itself (a plan, batch off, a distribution just discovered). */
+async function readFor(cf: CloudFront, mr: Cdn, where: { id: string; discovered: boolean }, opts: CallOptions | undefined): Promise<Read["distribution"] | undefined> {
+  const batch = cf.batch;
+  if (batch && opts?.maxAgeMs !== undefined && !where.discovered) return readListed({ ...cf, batch }, mr, where.id, { signal: opts.signal, maxAgeMs: opts.maxAgeMs, onChanged: opts.onChanged });
+  return (await getDistribution(cf, where.id))?.distribution;
+}
+
+/** Whatever the outcome, the listing no longer speaks for this distribution until it is fetched again. */
+async function mutating<T>(cf: CloudFront, id: string | undefined, mutate: () => Promise<T>, idOf?: (result: T) => string | undefined): Promise<T> {
+  let result: T | undefined;
+  try {
+    result = await mutate();
+    return result;
+  } finally {
+    const mutated = id ?? (result !== undefined && idOf ? idOf(result) : undefined);
+    if (mutated) cf.batch?.listing.mutated(mutated);
+  }
 }
 
 function atProviderOf(d: Read["distribution"]): CdnObservation {
@@ -142,12 +181,11 @@ async function locate(cf: CloudFront, mr: Managed, desired: CdnParameters): Prom
   return found ? { id: found, discovered: true } : undefined;
 }
 
-async function observe(cf: CloudFront, mr: Cdn): Promise<Observation<CdnObservation>> {
+async function observe(cf: CloudFront, mr: Cdn, opts: CallOptions | undefined): Promise<Observation<CdnObservation>> {
   const desired = mr.spec.forProvider;
   const where = await locate(cf, mr, desired);
-  const read = where ? await getDistribution(cf, where.id) : undefined;
-  if (!where || !read) return { exists: false };
-  const d = read.distribution;
+  const d = where ? await readFor(cf, mr, where, opts) : undefined;
+  if (!where || !d) return { exists: false };
   const observed = fromDistributionConfig(d.DistributionConfig);
   const tags = desired.tags === undefined ? undefined : await listTags(cf, d.ARN);
   const diff = diffCdn(desired, observed, tags);
@@ -239,15 +277,20 @@ async function remove(cf: CloudFront, mr: Cdn): Promise<DeleteResult> {
 }
 
 /** One reconcile's CDN client on the cached CloudFront SDK client: every request carries that reconcile's signal. */
-export function cdnClient(client: CloudFrontClient, signal: AbortSignal): ExternalClient<CdnParameters, CdnObservation> {
-  const cf: CloudFront = { client, opts: { abortSignal: signal } };
+export function cdnClient(client: CloudFrontClient, signal: AbortSignal, batch?: CdnBatch): ExternalClient<CdnParameters, CdnObservation> {
+  const cf: CloudFront = { client, opts: { abortSignal: signal }, batch };
   return {
-    observe: (mr) => observe(cf, mr),
-    create: (mr) => create(cf, mr),
+    observe: (mr, opts) => observe(cf, mr, opts),
+    create: (mr) => mutating(cf, externalName(mr), () => create(cf, mr), (r) => r.externalName),
     update: async (mr, diff) => {
-      await update(cf, mr, diff);
+      await mutating(cf, externalName(mr), () => update(cf, mr, diff));
       return {};
     },
-    delete: (mr) => remove(cf, mr),
+    delete: async (mr) => {
+      const id = externalName(mr);
+      const result = await mutating(cf, id, () => remove(cf, mr));
+      if (id && !result.pendingOperation) batch?.logging.forget(id);
+      return result;
+    },
   };
 }

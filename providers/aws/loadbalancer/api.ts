@@ -44,8 +44,21 @@ import { elbCall } from "./elb-call.ts";
 // becomes undefined where the caller asks a question, and list calls follow their markers. Tests
 // substitute an in-memory implementation of `ElbApi`.
 
+/** One page of an account+region-wide list, and the marker of the next (undefined: the last). */
+export interface ElbPage<T> {
+  readonly items: T[];
+  readonly next?: string | undefined;
+}
+
+/** ELBv2's largest page for DescribeLoadBalancers and DescribeTargetGroups. */
+export const ELB_PAGE_SIZE = 400;
+
 export interface ElbApi {
   describeLoadBalancer(name: string): Promise<LoadBalancer | undefined>;
+  /** Every load balancer of the account and region, a page at a time (batch observe). */
+  describeLoadBalancersPage(marker: string | undefined): Promise<ElbPage<LoadBalancer>>;
+  /** Every target group of the account and region, a page at a time (batch observe). */
+  describeTargetGroupsPage(marker: string | undefined): Promise<ElbPage<TargetGroup>>;
   createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer>;
   deleteLoadBalancer(arn: string): Promise<void>;
   setSubnets(arn: string, subnets: readonly string[]): Promise<void>;
@@ -103,6 +116,17 @@ export class SdkElbApi implements ElbApi {
   async describeLoadBalancer(name: string): Promise<LoadBalancer | undefined> {
     const out = await orUndefined(elbCall("DescribeLoadBalancers", () => this.#elb.send(new DescribeLoadBalancersCommand({ Names: [name] }), this.#opts)));
     return out?.LoadBalancers?.find((lb) => lb.LoadBalancerName === name);
+  }
+
+  async describeLoadBalancersPage(marker: string | undefined): Promise<ElbPage<LoadBalancer>> {
+    const out = await elbCall("DescribeLoadBalancers", () => this.#elb.send(new DescribeLoadBalancersCommand({ PageSize: ELB_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), this.#opts));
+    return { items: out.LoadBalancers ?? [], next: out.NextMarker || undefined };
+  }
+
+  /** moto (5.2.5) ignores PageSize here and answers every target group in one page; AWS pages by 400. */
+  async describeTargetGroupsPage(marker: string | undefined): Promise<ElbPage<TargetGroup>> {
+    const out = await elbCall("DescribeTargetGroups", () => this.#elb.send(new DescribeTargetGroupsCommand({ PageSize: ELB_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }), this.#opts));
+    return { items: out.TargetGroups ?? [], next: out.NextMarker || undefined };
   }
 
   async createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer> {

@@ -14,11 +14,14 @@ import type {
   TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
+import { Listing } from "../../../core/listing.ts";
 import { Annotations } from "../../../core/managed.ts";
 import type { ExistingObservation, Managed, Observation } from "../../../core/provider.ts";
 import { tagsToMap } from "../tags.ts";
-import type { ElbApi } from "./api.ts";
+import type { ElbApi, ElbPage } from "./api.ts";
 import { LoadBalancerClient } from "./client.ts";
+import { elbListingSource } from "./listing.ts";
+import type { ElbListed } from "./listing.ts";
 import { targetGroupName } from "./names.ts";
 import { LoadBalancerParameters } from "./schema.ts";
 import type { LoadBalancerObservation } from "./schema.ts";
@@ -42,6 +45,21 @@ class FakeElb implements ElbApi {
   async describeLoadBalancer(name: string): Promise<LoadBalancer | undefined> {
     this.calls.push("DescribeLoadBalancers");
     return this.lbs.get(name);
+  }
+  /** Page size of the account-wide lists (small, so tests see markers followed). */
+  pageSize = 400;
+  #page<T>(all: readonly T[], marker: string | undefined): ElbPage<T> {
+    const from = Number(marker ?? "0");
+    const next = from + this.pageSize < all.length ? String(from + this.pageSize) : undefined;
+    return { items: all.slice(from, from + this.pageSize), next };
+  }
+  async describeLoadBalancersPage(marker: string | undefined): Promise<ElbPage<LoadBalancer>> {
+    this.calls.push("DescribeLoadBalancers:page");
+    return this.#page([...this.lbs.values()], marker);
+  }
+  async describeTargetGroupsPage(marker: string | undefined): Promise<ElbPage<TargetGroup>> {
+    this.calls.push("DescribeTargetGroups:page");
+    return this.#page([...this.tgs.values()], marker);
   }
   async createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer> {
     this.calls.push("CreateLoadBalancer");
@@ -375,5 +393,84 @@ describe("LoadBalancerClient", () => {
     expect(await client.observe(deleting)).toMatchObject({ exists: true, ready: "Deleting", message: `the load balancer is gone; deleting its target groups: ${targetGroupName("web", "app")}` });
     await client.delete(deleting);
     expect(fake.tgs.size).toBe(0);
+  });
+});
+
+describe("observe from a shared listing (batch observe)", () => {
+  const poll = { signal: new AbortController().signal, maxAgeMs: 60_000 };
+  const listingOver = (fake: FakeElb, now?: () => number): Listing<ElbListed> => new Listing(elbListingSource(() => fake), now ? { now } : {});
+  const reads = (fake: FakeElb): string[] => fake.calls.filter((c) => c.startsWith("Describe"));
+
+  it("gives the same observation as a read by itself, reading only listeners and target health per load balancer", async () => {
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const single = await new LoadBalancerClient(fake).observe(mr);
+    fake.calls.length = 0;
+    const batched = await new LoadBalancerClient(fake, listingOver(fake)).observe(mr, poll);
+    expect(batched).toEqual(single);
+    expect(reads(fake)).toEqual(["DescribeLoadBalancers:page", "DescribeTags", "DescribeTargetGroups:page", "DescribeTags", "DescribeListeners", "DescribeTargetHealth"]);
+  });
+
+  it("pages both lists by their markers, once for every load balancer of the account and region", async () => {
+    const fake = new FakeElb();
+    fake.pageSize = 1;
+    const mrs = [await created(fake)];
+    for (const name of ["api", "admin"]) {
+      const mr = managed(spec());
+      mr.metadata.name = name;
+      mr.metadata.uid = `uid-${name}`;
+      await new LoadBalancerClient(fake).create(mr);
+      mrs.push(mr);
+    }
+    const singles = await Promise.all(mrs.map((mr) => new LoadBalancerClient(fake).observe(mr)));
+    fake.calls.length = 0;
+    const listing = listingOver(fake);
+    const batched = await Promise.all(mrs.map((mr) => new LoadBalancerClient(fake, listing).observe(mr, poll)));
+    expect(batched).toEqual(singles);
+    expect(listing.fetches).toBe(1);
+    const count = (op: string): number => fake.calls.filter((c) => c === op).length;
+    expect([count("DescribeLoadBalancers:page"), count("DescribeTargetGroups:page"), count("DescribeTags")]).toEqual([3, 3, 6]);
+    expect([count("DescribeLoadBalancers"), count("DescribeTargetGroups"), count("DescribeListeners"), count("DescribeTargetHealth")]).toEqual([0, 0, 3, 3]);
+  });
+
+  it("reads by itself after its own change, confirms a load balancer missing from the listing, and reads by itself for a plan", async () => {
+    let now = 0;
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const listing = listingOver(fake, () => now);
+    const client = new LoadBalancerClient(fake, listing);
+    await client.observe(mr, poll);
+    // Our own update: the listing from before it cannot speak for the set.
+    now = 10;
+    await client.update(mr, []);
+    fake.calls.length = 0;
+    await new LoadBalancerClient(fake, listing).observe(mr, poll);
+    expect(reads(fake)).toEqual(["DescribeLoadBalancers", "DescribeTags", "DescribeListeners", "DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth"]);
+    // Deleted out of band after a listing that still holds it: the next listing lacks it, a Get confirms.
+    now = 100_000;
+    fake.calls.length = 0;
+    await fake.deleteLoadBalancer(fake.lbs.get("web")?.LoadBalancerArn ?? "");
+    expect(await new LoadBalancerClient(fake, listing).observe(mr, poll)).toEqual({ exists: false });
+    expect(reads(fake)).toEqual(["DescribeLoadBalancers:page", "DescribeTargetGroups:page", "DescribeTags", "DescribeLoadBalancers"]);
+    fake.calls.length = 0;
+    await new LoadBalancerClient(fake, listing).observe(mr);
+    expect(reads(fake)).toEqual(["DescribeLoadBalancers"]);
+  });
+
+  it("sees a change made out of band in the next listing, as the same diff", async () => {
+    let now = 0;
+    const fake = new FakeElb();
+    const mr = await created(fake);
+    const listing = listingOver(fake, () => now);
+    existing(await new LoadBalancerClient(fake, listing).observe(mr, poll));
+    const lbArn = fake.lbs.get("web")?.LoadBalancerArn ?? "";
+    await fake.addTags(lbArn, { team: "someone-else" });
+    const tg = fake.tgs.get(targetGroupName("web", "app"));
+    if (tg) fake.tgs.set(targetGroupName("web", "app"), { ...tg, HealthCheckPath: "/other" });
+    now = 120_000;
+    const batched = existing(await new LoadBalancerClient(fake, listing).observe(mr, poll));
+    const single = existing(await new LoadBalancerClient(fake).observe(mr));
+    expect(batched.diff).toEqual(single.diff);
+    expect(batched.diff.map((d) => d.path).sort()).toEqual(["tags", "targetGroups[app].healthCheck.path"]);
   });
 });

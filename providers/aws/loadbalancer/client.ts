@@ -1,11 +1,14 @@
 import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ProviderError, errorClassOf } from "../../../core/errors.ts";
 import { externalName } from "../../../core/policies.ts";
-import type { ConnectionDetails, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
+import type { Listing } from "../../../core/listing.ts";
+import type { CallOptions, ConnectionDetails, CreateResult, DeleteResult, ExternalClient, FieldDiff, Managed, Observation, UpdateResult } from "../../../core/provider.ts";
 import { OwnerTags, ownerTags } from "../tags.ts";
 import type { ElbApi } from "./api.ts";
 import type { ConvergeContext } from "./context.ts";
 import { converge, createLoadBalancerInput } from "./converge.ts";
+import { lbKey, listedReadApi, tgNameKey } from "./listing.ts";
+import type { ElbListed } from "./listing.ts";
 import { assertLoadBalancerName } from "./names.ts";
 import { atProvider, diffAll, immutableDiffs, lateInit, matchTargetGroups, readiness } from "./normalize.ts";
 import type { Matched } from "./normalize.ts";
@@ -20,7 +23,9 @@ import { deleteTargetGroups, notOurs } from "./target-groups.ts";
 // The LoadBalancer's external client. One instance serves one reconcile (the connector builds it
 // per connect, on the cached SDK client and that reconcile's signal), so what observe read is kept
 // for the update or delete that follows in the same reconcile instead of being read twice. observe
-// only reads.
+// only reads. With batch observe a poll's observe takes the load balancer, its target groups and
+// their tags from the account and region's shared listing (listing.ts), and reads only the
+// listeners and target health by itself; the state it builds, and so the diff, is the same.
 
 type Lb = Managed<LoadBalancerParameters, LoadBalancerObservation>;
 
@@ -84,16 +89,19 @@ const deletable = (ctx: ConvergeContext) => (tg: ObservedTargetGroup): boolean =
 
 export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters, LoadBalancerObservation> {
   readonly #api: ElbApi;
+  /** The account and region's shared listing (batch observe); without it every observe reads its set by itself. */
+  readonly #listing: Listing<ElbListed> | undefined;
   /** What observe read in this reconcile: the set, or (while deleting) the target groups left behind. */
   #seen: { cloud: CloudState } | { leftovers: ObservedTargetGroup[] } | undefined;
 
-  constructor(api: ElbApi) {
+  constructor(api: ElbApi, listing?: Listing<ElbListed>) {
     this.#api = api;
+    this.#listing = listing;
   }
 
-  async observe(mr: Lb): Promise<Observation<LoadBalancerObservation>> {
+  async observe(mr: Lb, opts?: CallOptions): Promise<Observation<LoadBalancerObservation>> {
     const ctx = contextOf(this.#api, mr);
-    const cloud = await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
+    const cloud = await this.#read(ctx, candidateNames(mr, ctx), opts);
     if (!cloud) return this.#missing(mr, ctx);
     assertAdoptable(mr, cloud.lb);
     const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid, ctx.naming);
@@ -111,6 +119,31 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
     };
   }
 
+  /**
+   * From the shared listing when there is one and the core allows it (a poll), else by itself (a
+   * plan, batch off). A load balancer read by a Get (after our own change, or missing from the
+   * listing) has the rest of its set read by itself too: the listing may predate the change.
+   */
+  async #read(ctx: ConvergeContext, names: readonly string[], opts: CallOptions | undefined): Promise<CloudState | undefined> {
+    const listing = this.#listing;
+    if (!listing || opts?.maxAgeMs === undefined) return readCloud(this.#api, ctx.lbName, names);
+    const read = { signal: opts.signal, maxAgeMs: opts.maxAgeMs, onChanged: opts.onChanged };
+    const { item, via } = await listing.read(lbKey(ctx.lbName), read);
+    if (!item || !("lb" in item) || !item.lb.LoadBalancerArn) return undefined;
+    if (via !== "listing") return readAround(this.#api, item.lb, names);
+    return readAround(listedReadApi(this.#api, listing, item, read), item.lb, names);
+  }
+
+  /** Whatever the outcome, the listing no longer speaks for this load balancer's set until it is fetched again. */
+  async #mutating<T>(ctx: ConvergeContext, names: readonly string[], mutate: () => Promise<T>): Promise<T> {
+    try {
+      return await mutate();
+    } finally {
+      this.#listing?.mutated(lbKey(ctx.lbName));
+      for (const name of names) this.#listing?.mutated(tgNameKey(name));
+    }
+  }
+
   /** No load balancer. While deleting, target groups it leaves behind still have to go (they outlive it). */
   async #missing(mr: Lb, ctx: ConvergeContext): Promise<Observation<LoadBalancerObservation>> {
     if (!mr.metadata.deletionTimestamp) return { exists: false };
@@ -123,6 +156,10 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
 
   async create(mr: Lb): Promise<CreateResult> {
     const ctx = contextOf(this.#api, mr);
+    return this.#mutating(ctx, candidateNames(mr, ctx), () => this.#create(mr, ctx));
+  }
+
+  async #create(mr: Lb, ctx: ConvergeContext): Promise<CreateResult> {
     const lb = await this.#ensureLoadBalancer(mr, ctx);
     const cloud = await readAround(this.#api, lb, candidateNames(mr, ctx));
     const matched = matchTargetGroups(ctx.desired, cloud, ctx.uid, ctx.naming);
@@ -154,6 +191,10 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
 
   async update(mr: Lb, diff: readonly FieldDiff[]): Promise<UpdateResult> {
     const ctx = contextOf(this.#api, mr);
+    return this.#mutating(ctx, candidateNames(mr, ctx), () => this.#update(mr, ctx, diff));
+  }
+
+  async #update(mr: Lb, ctx: ConvergeContext, diff: readonly FieldDiff[]): Promise<UpdateResult> {
     const immutable = immutableDiffs(diff);
     if (immutable.length > 0) throw new ProviderError("InvalidParameter", describeImmutable(immutable));
     const cloud = this.#seen && "cloud" in this.#seen ? this.#seen.cloud : await readCloud(this.#api, ctx.lbName, candidateNames(mr, ctx));
@@ -167,6 +208,10 @@ export class LoadBalancerClient implements ExternalClient<LoadBalancerParameters
   /** Listeners, then the load balancer, then this resource's target groups (the cloud refuses while a listener still uses one). */
   async delete(mr: Lb): Promise<DeleteResult> {
     const ctx = contextOf(this.#api, mr);
+    return this.#mutating(ctx, candidateNames(mr, ctx), () => this.#delete(mr, ctx));
+  }
+
+  async #delete(mr: Lb, ctx: ConvergeContext): Promise<DeleteResult> {
     if (!this.#seen) await this.observe(mr);
     const seen = this.#seen;
     if (!seen) return {};

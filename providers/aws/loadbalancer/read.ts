@@ -8,7 +8,12 @@ import type { CloudState, ObservedListener, ObservedTargetGroup } from "./observ
 // listeners forward to, their tags (one batched call) and their targets' health.
 //
 // Calls per read, steady state: DescribeLoadBalancers, DescribeListeners, DescribeTargetGroups,
-// DescribeTags, and DescribeTargetHealth per target group.
+// DescribeTags, and DescribeTargetHealth per target group. With batch observe (listing.ts) the
+// target groups and every tag come from the shared listing; DescribeListeners and
+// DescribeTargetHealth stay per resource.
+
+/** The reads of a load balancer's set: the ElbApi's, or (batch observe) the listing's where it can answer. */
+export type ReadApi = Pick<ElbApi, "describeListeners" | "describeTargetGroupsByName" | "describeTargetGroupsByArn" | "describeTags" | "describeTargetHealth">;
 
 /** Everything about the load balancer `name`, or undefined when it does not exist. */
 export async function readCloud(api: ElbApi, name: string, targetGroupNames: readonly string[]): Promise<CloudState | undefined> {
@@ -18,7 +23,7 @@ export async function readCloud(api: ElbApi, name: string, targetGroupNames: rea
 }
 
 /** The rest of the set around an already described load balancer. */
-export async function readAround(api: ElbApi, lb: LoadBalancer, targetGroupNames: readonly string[]): Promise<CloudState> {
+export async function readAround(api: ReadApi, lb: LoadBalancer, targetGroupNames: readonly string[]): Promise<CloudState> {
   const lbArn = lb.LoadBalancerArn ?? "";
   const [listeners, named] = await Promise.all([api.describeListeners(lbArn), api.describeTargetGroupsByName(sortedUnique(targetGroupNames))]);
   const observedListeners = listeners.map(observeListener);
@@ -38,7 +43,7 @@ function forwardedTo(listener: ObservedListener): readonly string[] {
   return listener.defaultAction?.type === "forward" ? listener.defaultAction.targetGroupArns : [];
 }
 
-async function observeTargetGroups(api: ElbApi, groups: readonly TargetGroup[]): Promise<ObservedTargetGroup[]> {
+async function observeTargetGroups(api: ReadApi, groups: readonly TargetGroup[]): Promise<ObservedTargetGroup[]> {
   return Promise.all(groups.map(async (tg) => observeTargetGroup(tg, {}, await api.describeTargetHealth(tg.TargetGroupArn ?? ""))));
 }
 
