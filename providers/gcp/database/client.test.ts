@@ -269,6 +269,19 @@ describe("DatabaseClient.observe from a shared listing (batch observe)", () => {
     expect(existing(await c.observe(mr(), poll)).ready).toBe("Creating");
     expect(api.names()).toEqual(["get", "insert", "get"]);
   });
+
+  it("gets the instance by itself once its operation is seen DONE: a listing taken while it ran shows the old settings", async () => {
+    const api = new FakeSql(running());
+    const { c, pages } = batched(api);
+    api.ops.set("op-9", { name: "op-9", status: "RUNNING" });
+    await c.observe(mr({ tier: "db-custom-2-7680" }, { pending: pendingOf("op-9", "update") }), poll); // listing taken while it runs
+    expect(pages()).toBe(1);
+    api.ops.set("op-9", { name: "op-9", status: "DONE" });
+    api.inst = running({}, { tier: "db-custom-2-7680", settingsVersion: { value: "5" } });
+    const after = existing(await c.observe(mr({ tier: "db-custom-2-7680" }, { pending: pendingOf("op-9", "update") }), poll));
+    expect(after.diff).toEqual([]); // read by a Get, not from the listing that predates the change
+    expect(api.names().filter((n) => n === "get")).toHaveLength(1);
+  });
 });
 
 describe("DatabaseClient.update", () => {

@@ -239,6 +239,8 @@ export class DatabaseClient implements ExternalClient<DatabaseParameters, Databa
     const op = await unlessNotFound(() => this.#o.api.operation(this.#o.project, recorded.id));
     if (!op) return undefined; // forgotten by Cloud SQL: look at the instance instead
     if (statusOf(op) !== "DONE") return { id: recorded.id, action: recorded.action };
+    // The change took effect only now: a listing started while it ran shows the instance before it.
+    this.#o.listing?.mutated(instanceName(mr));
     const failed = operationError(op, recorded.action);
     if (failed && !specChangedSince(mr) && !mr.metadata.deletionTimestamp) throw failed;
     return undefined;
