@@ -16,7 +16,7 @@ import type { ManagedParser } from "./parse.ts";
 import type { Managed, RegisteredKind } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 import type { Outcome } from "./reconciler.ts";
-import type { WorkQueue } from "./queue.ts";
+import type { Priority, WorkQueue } from "./queue.ts";
 
 /** How long one reconcile may take, every cloud call included, unless the kind says otherwise. */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
@@ -106,7 +106,7 @@ export class KindController<F = unknown, A = unknown> {
    * its duration and result are recorded even when it throws, and a thrown error backs off like any
    * other failure, at poll priority (it is not a user's edit).
    */
-  async handle(key: string): Promise<void> {
+  async handle(key: string, priority: Priority = "event"): Promise<void> {
     const [namespace = "", name = ""] = key.slice(this.prefix.length).split("/");
     const obj = this.#informer.get(namespace, name);
     if (!obj) {
@@ -117,7 +117,7 @@ export class KindController<F = unknown, A = unknown> {
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
     let outcome: Outcome = { type: "error", terminal: false };
     try {
-      outcome = await this.#reconcileWithin(obj);
+      outcome = await this.#reconcileWithin(obj, priority);
     } catch (err) {
       this.#o.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly");
     } finally {
@@ -128,10 +128,10 @@ export class KindController<F = unknown, A = unknown> {
   }
 
   /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
-  async #reconcileWithin(obj: KubernetesObject): Promise<Outcome> {
+  async #reconcileWithin(obj: KubernetesObject, priority: Priority): Promise<Outcome> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
     const parsed = this.#parser.parse(obj);
-    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal);
+    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal, priority);
     // An invalid spec is reported, never acted on, except that deletion still proceeds as far as it
     // can without one (an object must never become undeletable).
     if (obj.metadata?.deletionTimestamp) return this.#reconciler.reconcileInvalidDeletion(parsed.managed, parsed.problems, signal);

@@ -42,8 +42,11 @@ export interface ShutdownOptions {
   readonly drainMs?: number;
 }
 
-/** Reconciles one key; what happens to the key next is up to it (addAfter, addRateLimited, forget). */
-export type Handler = (key: string) => Promise<void>;
+/**
+ * Reconciles one key; what happens to the key next is up to it (addAfter, addRateLimited, forget).
+ * `priority` is the one the key waited at: why it runs (a user's edit, or a poll).
+ */
+export type Handler = (key: string, priority: Priority) => Promise<void>;
 
 // setTimeout treats anything above 2^31-1 ms as 1 ms; longer waits are taken in steps.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -183,20 +186,20 @@ export class WorkQueue {
 
   async #work(handler: Handler): Promise<void> {
     while (!this.#shuttingDown) {
-      const key = this.#pop();
-      if (key === undefined) {
+      const next = this.#pop();
+      if (next === undefined) {
         await new Promise<void>((resolve) => this.#wakers.push(resolve));
         continue;
       }
-      await this.#process(key, handler);
+      await this.#process(next.key, next.priority, handler);
     }
   }
 
-  async #process(key: string, handler: Handler): Promise<void> {
+  async #process(key: string, priority: Priority, handler: Handler): Promise<void> {
     this.#processing.add(key);
     const started = this.#now();
     try {
-      await handler(key);
+      await handler(key, priority);
     } catch (err) {
       this.addRateLimited(key);
       safely(() => this.#onError(key, err));
@@ -227,13 +230,13 @@ export class WorkQueue {
     this.#wakers.shift()?.();
   }
 
-  #pop(): string | undefined {
+  #pop(): { key: string; priority: Priority } | undefined {
     const pollsFirst = this.#eventStreak >= EVENTS_PER_POLL;
     for (const priority of pollsFirst ? (["poll", "event"] as const) : (["event", "poll"] as const)) {
       const key = this.#shift(priority);
       if (key === undefined) continue;
       this.#eventStreak = priority === "event" ? this.#eventStreak + 1 : 0;
-      return key;
+      return { key, priority };
     }
     return undefined;
   }

@@ -15,7 +15,7 @@ import { planOf, planWithoutObserving, redact } from "./plan.ts";
 import type { Plan } from "./plan.ts";
 import { Generations } from "./generations.ts";
 import { callWithin, isAbandoned } from "./deadline.ts";
-import type { ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
+import type { CallOptions, CallPriority, ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
 export type Outcome =
@@ -58,6 +58,9 @@ export interface ReconcilerOptions<F = unknown, A = unknown> {
 export class ManagedReconciler<F = unknown, A = unknown> {
   readonly #o: ReconcilerOptions<F, A>;
   readonly #generations = new Generations();
+  // Why each running reconcile runs, by its signal (one per reconcile), so every contract call it
+  // makes carries the priority without threading it through each step; weak, so nothing outlives it.
+  readonly #priorities = new WeakMap<AbortSignal, CallPriority>();
 
   constructor(options: ReconcilerOptions<F, A>) {
     this.#o = options;
@@ -73,7 +76,12 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     this.#generations.forget(uid);
   }
 
-  async reconcile(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
+  /**
+   * One reconcile. `queued` is the priority the key waited at; a reconcile that applies a user's
+   * edit (a new object, a spec not yet observed, a deletion) is an event whatever it waited as.
+   */
+  async reconcile(mr: Managed<F, A>, signal: AbortSignal, queued: CallPriority = "poll"): Promise<Outcome> {
+    this.#priorities.set(signal, queued === "event" || appliesAnEdit(mr) ? "event" : "poll");
     try {
       // The branch is chosen by core/plan.ts, the same decision `terraplane plan` reports.
       if (planWithoutObserving(mr)?.reason === "paused") return await this.#paused(mr);
@@ -388,10 +396,11 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   }
 
   /** One contract call, timed and counted, abandoned when the reconcile's signal fires. */
-  async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: CallOptions) => Promise<T>): Promise<T> {
     const start = performance.now();
+    const priority = this.#priorities.get(signal) ?? "event";
     try {
-      const value = await callWithin(operation, signal, () => fn({ signal }));
+      const value = await callWithin(operation, signal, () => fn({ signal, priority }));
       this.#o.onExternalCall?.(operation, "success", (performance.now() - start) / 1000);
       return value;
     } catch (err) {
@@ -411,6 +420,11 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   #describeName(mr: Managed): string {
     return `"${externalName(mr) ?? mr.metadata.name}"`;
   }
+}
+
+/** A reconcile that applies what the user asked for: a new object, a spec not yet observed, a deletion. */
+function appliesAnEdit(mr: Managed): boolean {
+  return Boolean(mr.metadata.deletionTimestamp) || mr.status?.observedGeneration === undefined || mr.status.observedGeneration !== mr.metadata.generation;
 }
 
 export function keyOf(mr: Managed): string {
