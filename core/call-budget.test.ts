@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CallBudgets, TokenBucket } from "./call-budget.ts";
+import { Metrics } from "./metrics.ts";
 import type { CallPriority } from "./provider.ts";
 
 // Fake time throughout: performance.now and setTimeout both move only when the test says so.
@@ -154,5 +155,27 @@ describe("CallBudgets", () => {
       ["aws/1/us-east-1/rds", 1],
       ["gcp/p/global/compute", 0],
     ]);
+  });
+});
+
+describe("the call budget in /metrics", () => {
+  it("shows each bucket's tokens, rate, waiting calls, and calls waited with their wait time, by key and priority", async () => {
+    const budgets = new CallBudgets();
+    const metrics = new Metrics({ defaultMetrics: false, callBudgets: budgets });
+    const bucket = budgets.bucket("aws/1/us-east-1/rds", { ratePerSecond: 2, burst: 1 });
+    await bucket.take("poll");
+    const waiting = [bucket.take("poll"), bucket.take("event")];
+    let text = await metrics.registry.metrics();
+    expect(text).toContain('terraplane_call_budget_waiting{key="aws/1/us-east-1/rds",priority="poll"} 1');
+    expect(text).toContain('terraplane_call_budget_waiting{key="aws/1/us-east-1/rds",priority="event"} 1');
+    expect(text).toContain('terraplane_call_budget_rate_per_second{key="aws/1/us-east-1/rds"} 2');
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all(waiting);
+    text = await metrics.registry.metrics();
+    expect(text).toContain('terraplane_call_budget_calls_total{key="aws/1/us-east-1/rds",priority="poll"} 2');
+    expect(text).toContain('terraplane_call_budget_waited_total{key="aws/1/us-east-1/rds",priority="event"} 1');
+    expect(text).toContain('terraplane_call_budget_wait_seconds_total{key="aws/1/us-east-1/rds",priority="event"} 0.5');
+    expect(text).toContain('terraplane_call_budget_wait_seconds_total{key="aws/1/us-east-1/rds",priority="poll"} 1');
+    expect(text).toContain('terraplane_call_budget_tokens{key="aws/1/us-east-1/rds"} 0');
   });
 });

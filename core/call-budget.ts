@@ -247,7 +247,7 @@ function checkLimits(limits: BucketLimits): void {
   if (!Number.isInteger(limits.burst) || limits.burst < 1) throw new RangeError(`burst must be a positive integer (got ${limits.burst})`);
 }
 
-function abortReason(signal: AbortSignal | undefined): unknown {
+function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
-  return reason ?? new DOMException("The operation was aborted.", "AbortError");
+  return reason instanceof Error ? reason : new DOMException(typeof reason === "string" ? reason : "The operation was aborted.", "AbortError");
 }
