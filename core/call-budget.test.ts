@@ -71,6 +71,22 @@ describe("TokenBucket", () => {
     expect(state.waitSeconds.poll).toBeCloseTo(3 + 4);
   });
 
+  it("a poll promoted while waiting (an edit of its resource arrived) goes ahead of the other polls, behind the events", async () => {
+    const bucket = new TokenBucket("k", { ratePerSecond: 1, burst: 1 });
+    const t = tracker(bucket);
+    const promotion = new AbortController();
+    const takes = [t.take("p1", "poll"), t.take("p2", "poll"), t.take("p3", "poll")];
+    const promotedTake = bucket.take("poll", undefined, promotion.signal).then(() => t.order.push("edited"));
+    const event = t.take("e1", "event");
+    await vi.advanceTimersByTimeAsync(0);
+    promotion.abort();
+    await vi.advanceTimersByTimeAsync(5000);
+    await Promise.all([...takes, promotedTake, event]);
+    expect(t.order).toEqual(["p1", "e1", "edited", "p2", "p3"]);
+    expect(bucket.state().granted).toEqual({ event: 2, poll: 3 });
+    expect(bucket.state().waiting).toEqual({ event: 0, poll: 0 });
+  });
+
   it("a new poll waits behind polls already waiting, even when a token is almost there", async () => {
     const bucket = new TokenBucket("k", { ratePerSecond: 1, burst: 1 });
     const t = tracker(bucket);

@@ -36,10 +36,16 @@ export interface TokenBucketOptions {
 }
 
 interface Waiter {
-  readonly priority: CallPriority;
+  priority: CallPriority;
   readonly since: number;
   settled: boolean;
   grant(): void;
+}
+
+// A waiter's place in a line; a promoted waiter leaves its poll place behind (stale: other priority).
+interface Place {
+  readonly waiter: Waiter;
+  readonly priority: CallPriority;
 }
 
 const PRIORITIES: readonly CallPriority[] = ["event", "poll"];
@@ -50,8 +56,8 @@ export class TokenBucket {
   #limits: BucketLimits;
   #tokens: number;
   #refilledAt: number;
-  // Waiters by priority; aborted ones stay (settled) until popped, `#live` counts the rest.
-  readonly #lines: Record<CallPriority, (Waiter | undefined)[]> = { event: [], poll: [] };
+  // Waiters by priority; aborted and promoted ones leave stale places until popped, `#live` counts the rest.
+  readonly #lines: Record<CallPriority, (Place | undefined)[]> = { event: [], poll: [] };
   readonly #heads: Record<CallPriority, number> = { event: 0, poll: 0 };
   readonly #live: Record<CallPriority, number> = { event: 0, poll: 0 };
   readonly #granted: Record<CallPriority, number> = { event: 0, poll: 0 };
@@ -85,10 +91,12 @@ export class TokenBucket {
 
   /**
    * Resolves once the call may be sent (one token taken). Rejects with the signal's reason, taking
-   * no token, when the signal fires first.
+   * no token, when the signal fires first. A poll waiting when `promoted` fires (a user's edit of
+   * the resource arrived meanwhile) moves to the events' line, behind the events already there.
    */
-  take(priority: CallPriority, signal?: AbortSignal): Promise<void> {
+  take(asked: CallPriority, signal?: AbortSignal, promoted?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const priority = promoted?.aborted ? "event" : asked;
     this.#refill();
     if (this.#ahead(priority) === 0 && this.#tokens >= 1) {
       this.#tokens -= 1;
@@ -99,9 +107,17 @@ export class TokenBucket {
       const onAbort = (): void => {
         if (waiter.settled) return;
         waiter.settled = true;
-        this.#live[priority]--;
+        this.#live[waiter.priority]--;
+        promoted?.removeEventListener("abort", onPromote);
         this.#tidy();
         reject(abortReason(signal));
+      };
+      const onPromote = (): void => {
+        if (waiter.settled || waiter.priority === "event") return;
+        this.#live.poll--;
+        waiter.priority = "event";
+        this.#line(waiter);
+        this.#tidy();
       };
       const waiter: Waiter = {
         priority,
@@ -109,12 +125,13 @@ export class TokenBucket {
         settled: false,
         grant: () => {
           signal?.removeEventListener("abort", onAbort);
+          promoted?.removeEventListener("abort", onPromote);
           resolve();
         },
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#lines[priority].push(waiter);
-      this.#live[priority]++;
+      if (priority === "poll") promoted?.addEventListener("abort", onPromote, { once: true });
+      this.#line(waiter);
       this.#arm();
     });
   }
@@ -136,6 +153,11 @@ export class TokenBucket {
       waited: { ...this.#waited },
       waitSeconds: perPriority((p) => this.#waitMs[p] / 1000),
     };
+  }
+
+  #line(waiter: Waiter): void {
+    this.#lines[waiter.priority].push({ waiter, priority: waiter.priority });
+    this.#live[waiter.priority]++;
   }
 
   // Waiting calls that go before a new call of this priority.
@@ -173,9 +195,9 @@ export class TokenBucket {
     for (const priority of PRIORITIES) {
       const line = this.#lines[priority];
       while (this.#heads[priority] < line.length) {
-        const waiter = line[this.#heads[priority]];
+        const place = line[this.#heads[priority]];
         line[this.#heads[priority]++] = undefined;
-        if (waiter && !waiter.settled) return waiter;
+        if (place && !place.waiter.settled && place.waiter.priority === place.priority) return place.waiter;
       }
     }
     return undefined;

@@ -49,6 +49,8 @@ export class KindController<F = unknown, A = unknown> {
   readonly #writer: ManagedWriter<F, A>;
   readonly #abort = new AbortController();
   readonly #timeoutMs: number;
+  // Per running reconcile, what promote() fires (see WorkQueueOptions.onPromote).
+  readonly #promotions = new Map<string, AbortController>();
 
   constructor(options: KindControllerOptions<F, A>) {
     this.#o = options;
@@ -116,11 +118,14 @@ export class KindController<F = unknown, A = unknown> {
     const kindLabel = this.#o.registered.managed.kind;
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
     let outcome: Outcome = { type: "error", terminal: false };
+    const promotion = new AbortController();
+    this.#promotions.set(key, promotion);
     try {
-      outcome = await this.#reconcileWithin(obj, priority);
+      outcome = await this.#reconcileWithin(obj, priority, promotion.signal);
     } catch (err) {
       this.#o.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly");
     } finally {
+      this.#promotions.delete(key);
       end();
       this.#o.metrics.reconciles.inc({ kind: kindLabel, result: outcome.type });
       this.#schedule(key, outcome);
@@ -128,10 +133,15 @@ export class KindController<F = unknown, A = unknown> {
   }
 
   /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
-  async #reconcileWithin(obj: KubernetesObject, priority: Priority): Promise<Outcome> {
+  /** A user's edit of `key` arrived while it reconciles as a poll: its calls still waiting for budget go ahead. */
+  promote(key: string): void {
+    this.#promotions.get(key)?.abort();
+  }
+
+  async #reconcileWithin(obj: KubernetesObject, priority: Priority, promoted: AbortSignal): Promise<Outcome> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
     const parsed = this.#parser.parse(obj);
-    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal, priority);
+    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal, priority, promoted);
     // An invalid spec is reported, never acted on, except that deletion still proceeds as far as it
     // can without one (an object must never become undeletable).
     if (obj.metadata?.deletionTimestamp) return this.#reconciler.reconcileInvalidDeletion(parsed.managed, parsed.problems, signal);

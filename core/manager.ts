@@ -69,6 +69,7 @@ export class Manager {
     this.#o = options;
     this.metrics = options.metrics ?? new Metrics();
     this.#queue = new WorkQueue({
+      onPromote: (key) => this.#controllers.find((c) => key.startsWith(c.prefix))?.promote?.(key),
       onError: (key, err) => options.log.error({ key, error: describeKubeError(err) }, "reconcile failed unexpectedly"),
     });
     const events = new KubeEventRecorder(options.kc);

@@ -119,6 +119,11 @@ export interface CallOptions {
    */
   readonly priority?: CallPriority;
   /**
+   * Fires when a user's edit of the resource arrives while this poll's calls run: a call still
+   * waiting for budget then goes ahead as an event, so the edit's own reconcile starts sooner.
+   */
+  readonly promoted?: AbortSignal;
+  /**
    * observe only: how old a shared listing may be to serve this observe (the resource's poll
    * interval). Undefined (a plan, an on-demand read): read the resource itself.
    */

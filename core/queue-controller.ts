@@ -16,6 +16,8 @@ export interface QueueController {
   readonly synced: boolean;
   /** Reconciles one key; `priority` says why it runs (a user's edit or a poll). */
   handle(key: string, priority: Priority): Promise<void>;
+  /** An edit of `key` arrived while it is handled as a poll: hurry the run in progress (optional). */
+  promote?(key: string): void;
   /** Re-enqueues every cached object (after gaining leadership). */
   enqueueAll(): void;
 }

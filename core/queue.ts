@@ -24,6 +24,11 @@ export interface WorkQueueOptions {
   readonly backoff?: KeyedBackoff;
   /** Called when a handler throws or rejects; the key has already been re-added rate-limited. */
   readonly onError?: (key: string, err: unknown) => void;
+  /**
+   * Called once when an event arrives for a key being processed as a poll: the run in progress may
+   * hurry (its calls waiting for budget go ahead), since the edit's own run waits for it.
+   */
+  readonly onPromote?: (key: string) => void;
   /** Called after every handler run, successful or not, with how long it took. */
   readonly onProcessed?: (key: string, durationMs: number) => void;
   /** Monotonic clock in ms; defaults to performance.now (which vitest's fake timers also fake). */
@@ -55,6 +60,7 @@ export class WorkQueue {
   readonly #backoff: KeyedBackoff;
   readonly #onError: (key: string, err: unknown) => void;
   readonly #onProcessed: (key: string, durationMs: number) => void;
+  readonly #onPromote: (key: string) => void;
   readonly #now: () => number;
 
   // Waiting keys. `#waiting` is the truth (each key's priority and ticket); the FIFOs may also hold
@@ -67,8 +73,9 @@ export class WorkQueue {
   #eventStreak = 0;
   #tickets = 0;
 
-  // Keys being processed, and those added meanwhile (with the most urgent priority asked for).
-  readonly #processing = new Set<string>();
+  // Keys being processed (at the priority they run as, "event" once promoted), and those added
+  // meanwhile (with the most urgent priority asked for).
+  readonly #processing = new Map<string, Priority>();
   readonly #dirty = new Map<string, Priority>();
 
   // Delayed adds: the earliest pending one per key, plus a min-heap of due times behind one timer.
@@ -87,6 +94,7 @@ export class WorkQueue {
     this.#backoff = options.backoff ?? new KeyedBackoff({ baseMs: 1000, maxMs: 300_000, jitter: 0.2 });
     this.#onError = options.onError ?? nop;
     this.#onProcessed = options.onProcessed ?? nop;
+    this.#onPromote = options.onPromote ?? nop;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -196,7 +204,7 @@ export class WorkQueue {
   }
 
   async #process(key: string, priority: Priority, handler: Handler): Promise<void> {
-    this.#processing.add(key);
+    this.#processing.set(key, priority);
     const started = this.#now();
     try {
       await handler(key, priority);
@@ -218,6 +226,10 @@ export class WorkQueue {
     if (this.#processing.has(key)) {
       // Never two workers on one key: remember it and re-queue when the current run ends.
       this.#dirty.set(key, moreUrgent(this.#dirty.get(key), priority));
+      if (priority === "event" && this.#processing.get(key) === "poll") {
+        this.#processing.set(key, "event");
+        safely(() => this.#onPromote(key));
+      }
       return;
     }
     const waiting = this.#waiting.get(key);

@@ -60,7 +60,7 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   readonly #generations = new Generations();
   // Why each running reconcile runs, by its signal (one per reconcile), so every contract call it
   // makes carries the priority without threading it through each step; weak, so nothing outlives it.
-  readonly #priorities = new WeakMap<AbortSignal, CallPriority>();
+  readonly #priorities = new WeakMap<AbortSignal, { priority: CallPriority; promoted?: AbortSignal | undefined }>();
 
   constructor(options: ReconcilerOptions<F, A>) {
     this.#o = options;
@@ -80,8 +80,8 @@ export class ManagedReconciler<F = unknown, A = unknown> {
    * One reconcile. `queued` is the priority the key waited at; a reconcile that applies a user's
    * edit (a new object, a spec not yet observed, a deletion) is an event whatever it waited as.
    */
-  async reconcile(mr: Managed<F, A>, signal: AbortSignal, queued: CallPriority = "poll"): Promise<Outcome> {
-    this.#priorities.set(signal, queued === "event" || appliesAnEdit(mr) ? "event" : "poll");
+  async reconcile(mr: Managed<F, A>, signal: AbortSignal, queued: CallPriority = "poll", promoted?: AbortSignal): Promise<Outcome> {
+    this.#priorities.set(signal, { priority: queued === "event" || appliesAnEdit(mr) ? "event" : "poll", promoted });
     try {
       // The branch is chosen by core/plan.ts, the same decision `terraplane plan` reports.
       if (planWithoutObserving(mr)?.reason === "paused") return await this.#paused(mr);
@@ -398,9 +398,11 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   /** One contract call, timed and counted, abandoned when the reconcile's signal fires. */
   async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: CallOptions) => Promise<T>): Promise<T> {
     const start = performance.now();
-    const priority = this.#priorities.get(signal) ?? "event";
+    const why = this.#priorities.get(signal);
+    const priority = why === undefined || why.promoted?.aborted ? "event" : why.priority;
+    const opts: CallOptions = { signal, priority, ...(why?.promoted && priority === "poll" ? { promoted: why.promoted } : {}) };
     try {
-      const value = await callWithin(operation, signal, () => fn({ signal, priority }));
+      const value = await callWithin(operation, signal, () => fn(opts));
       this.#o.onExternalCall?.(operation, "success", (performance.now() - start) / 1000);
       return value;
     } catch (err) {

@@ -45,6 +45,7 @@ export type BudgetScope = (service: string) => { readonly key: string; readonly 
 interface CallContext {
   readonly priority: CallPriority;
   readonly signal: AbortSignal;
+  readonly promoted?: AbortSignal | undefined;
   readonly budget?: BudgetScope | undefined;
 }
 
@@ -55,7 +56,7 @@ const current = new AsyncLocalStorage<CallContext>();
  * session's buckets when the SDK call points cannot reach the session themselves) that the budget reads.
  */
 export function withCallContext<F, A>(client: ExternalClient<F, A>, budget?: BudgetScope): ExternalClient<F, A> {
-  const run = <T>(opts: CallOptions, call: () => Promise<T>): Promise<T> => current.run({ priority: opts.priority ?? "event", signal: opts.signal, budget }, call);
+  const run = <T>(opts: CallOptions, call: () => Promise<T>): Promise<T> => current.run({ priority: opts.priority ?? "event", signal: opts.signal, promoted: opts.promoted, budget }, call);
   return {
     observe: (mr, opts) => run(opts, () => client.observe(mr, opts)),
     create: (mr, opts) => run(opts, () => client.create(mr, opts)),
@@ -71,7 +72,7 @@ export function withCallContext<F, A>(client: ExternalClient<F, A>, budget?: Bud
  */
 export async function takeToken(key: string, limits: BucketLimits, budgets: CallBudgets = callBudgets): Promise<void> {
   const context = current.getStore();
-  await budgets.bucket(key, limits).take(context?.priority ?? "event", context?.signal);
+  await budgets.bucket(key, limits).take(context?.priority ?? "event", context?.signal, context?.promoted);
 }
 
 /** Waits for a token of `service` in the current call context's session, if it budgets that service. */
