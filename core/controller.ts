@@ -16,7 +16,7 @@ import type { ManagedParser } from "./parse.ts";
 import type { Managed, RegisteredKind } from "./provider.ts";
 import { ManagedReconciler } from "./reconciler.ts";
 import type { Outcome } from "./reconciler.ts";
-import type { WorkQueue } from "./queue.ts";
+import type { Priority, WorkQueue } from "./queue.ts";
 
 /** How long one reconcile may take, every cloud call included, unless the kind says otherwise. */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
@@ -49,6 +49,8 @@ export class KindController<F = unknown, A = unknown> {
   readonly #writer: ManagedWriter<F, A>;
   readonly #abort = new AbortController();
   readonly #timeoutMs: number;
+  // Per running reconcile, what promote() fires (see WorkQueueOptions.onPromote).
+  readonly #promotions = new Map<string, AbortController>();
 
   constructor(options: KindControllerOptions<F, A>) {
     this.#o = options;
@@ -107,7 +109,7 @@ export class KindController<F = unknown, A = unknown> {
    * its duration and result are recorded even when it throws, and a thrown error backs off like any
    * other failure, at poll priority (it is not a user's edit).
    */
-  async handle(key: string): Promise<void> {
+  async handle(key: string, priority: Priority = "event"): Promise<void> {
     const [namespace = "", name = ""] = key.slice(this.prefix.length).split("/");
     const obj = this.#informer.get(namespace, name);
     if (!obj) {
@@ -117,11 +119,14 @@ export class KindController<F = unknown, A = unknown> {
     const kindLabel = this.#o.registered.managed.kind;
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
     let outcome: Outcome = { type: "error", terminal: false };
+    const promotion = new AbortController();
+    this.#promotions.set(key, promotion);
     try {
-      outcome = await this.#reconcileWithin(obj);
+      outcome = await this.#reconcileWithin(obj, priority, promotion.signal);
     } catch (err) {
       this.#o.log.error({ key, err: err instanceof Error ? err.message : String(err) }, "reconcile failed unexpectedly");
     } finally {
+      this.#promotions.delete(key);
       end();
       this.#o.metrics.reconciles.inc({ kind: kindLabel, result: outcome.type });
       this.#schedule(key, outcome);
@@ -129,10 +134,15 @@ export class KindController<F = unknown, A = unknown> {
   }
 
   /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
-  async #reconcileWithin(obj: KubernetesObject): Promise<Outcome> {
+  /** A user's edit of `key` arrived while it reconciles as a poll: its calls still waiting for budget go ahead. */
+  promote(key: string): void {
+    this.#promotions.get(key)?.abort();
+  }
+
+  async #reconcileWithin(obj: KubernetesObject, priority: Priority, promoted: AbortSignal): Promise<Outcome> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
     const parsed = this.#parser.parse(obj);
-    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal);
+    if (parsed.ok) return this.#reconciler.reconcile(parsed.managed, signal, priority, promoted);
     // An invalid spec is reported, never acted on, except that deletion still proceeds as far as it
     // can without one (an object must never become undeletable).
     if (obj.metadata?.deletionTimestamp) return this.#reconciler.reconcileInvalidDeletion(parsed.managed, parsed.problems, signal);

@@ -12,6 +12,7 @@ import { LeaderElector } from "./kube/leader.ts";
 import { Metrics } from "./metrics.ts";
 import type { ControllerFactory, QueueController } from "./queue-controller.ts";
 import { WorkQueue } from "./queue.ts";
+import type { Priority } from "./queue.ts";
 
 export interface ManagerOptions {
   readonly kc: KubeConfig;
@@ -68,6 +69,7 @@ export class Manager {
     this.#o = options;
     this.metrics = options.metrics ?? new Metrics();
     this.#queue = new WorkQueue({
+      onPromote: (key) => this.#controllers.find((c) => key.startsWith(c.prefix))?.promote?.(key),
       onError: (key, err) => options.log.error({ key, error: describeKubeError(err) }, "reconcile failed unexpectedly"),
     });
     const events = new KubeEventRecorder(options.kc);
@@ -131,7 +133,7 @@ export class Manager {
       void elector.hold(this.#stop.signal).then((result) => this.#onLeadership(result));
     }
     await Promise.all(this.#controllers.map((c) => c.start()));
-    this.#queue.run((key) => this.#route(key), { concurrency: this.#o.concurrency }).catch((err: unknown) => {
+    this.#queue.run((key, priority) => this.#route(key, priority), { concurrency: this.#o.concurrency }).catch((err: unknown) => {
       this.#o.log.error({ error: describeKubeError(err) }, "work queue stopped unexpectedly");
     });
     this.#o.log.info({ kinds: this.#o.kinds.map((k) => `${k.managed.kind}.${k.managed.group}`), concurrency: this.#o.concurrency }, "controller manager running");
@@ -161,8 +163,8 @@ export class Manager {
     }
   }
 
-  async #route(key: string): Promise<void> {
+  async #route(key: string, priority: Priority): Promise<void> {
     const controller = this.#controllers.find((c) => key.startsWith(c.prefix));
-    if (controller) await controller.handle(key);
+    if (controller) await controller.handle(key, priority);
   }
 }

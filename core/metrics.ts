@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { callBudgets } from "./call-budget.ts";
+import type { BucketState, CallBudgets } from "./call-budget.ts";
 
 /** The controller's Prometheus metrics, on their own registry (served at /metrics). */
 export class Metrics {
@@ -47,7 +49,69 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  // The call budget (docs/adr/0014), read from the buckets at scrape time: by key
+  // (<provider>/<account>/<region>/<service>) and, where it differs, priority (event, poll).
+  readonly #budgets: CallBudgets;
+  readonly callBudgetTokens = new Gauge({
+    name: "terraplane_call_budget_tokens",
+    help: "Tokens available now in each call-budget bucket, by key.",
+    labelNames: ["key"] as const,
+    registers: [this.registry],
+    collect: () => this.#collectBudgets((s) => this.callBudgetTokens.set({ key: s.key }, s.tokens)),
+  });
+  readonly callBudgetRate = new Gauge({
+    name: "terraplane_call_budget_rate_per_second",
+    help: "Each call-budget bucket's refill rate (calls per second), by key.",
+    labelNames: ["key"] as const,
+    registers: [this.registry],
+    collect: () => this.#collectBudgets((s) => this.callBudgetRate.set({ key: s.key }, s.limits.ratePerSecond)),
+  });
+  readonly callBudgetWaiting = new Gauge({
+    name: "terraplane_call_budget_waiting",
+    help: "Calls waiting for a call-budget token now, by key and priority.",
+    labelNames: ["key", "priority"] as const,
+    registers: [this.registry],
+    collect: () => this.#collectBudgets((s) => perPriority(s.waiting, (priority, n) => this.callBudgetWaiting.set({ key: s.key, priority }, n))),
+  });
+  readonly callBudgetCalls: Counter<"key" | "priority"> = new Counter({
+    name: "terraplane_call_budget_calls_total",
+    help: "Calls given a call-budget token, by key and priority.",
+    labelNames: ["key", "priority"] as const,
+    registers: [this.registry],
+    collect: (): void => this.#collectCounter(this.callBudgetCalls, (s) => s.granted),
+  });
+  readonly callBudgetWaited: Counter<"key" | "priority"> = new Counter({
+    name: "terraplane_call_budget_waited_total",
+    help: "Calls that waited for a call-budget token, by key and priority.",
+    labelNames: ["key", "priority"] as const,
+    registers: [this.registry],
+    collect: (): void => this.#collectCounter(this.callBudgetWaited, (s) => s.waited),
+  });
+  readonly callBudgetWaitSeconds: Counter<"key" | "priority"> = new Counter({
+    name: "terraplane_call_budget_wait_seconds_total",
+    help: "Time calls spent waiting for a call-budget token, by key and priority.",
+    labelNames: ["key", "priority"] as const,
+    registers: [this.registry],
+    collect: (): void => this.#collectCounter(this.callBudgetWaitSeconds, (s) => s.waitSeconds),
+  });
+
+  constructor(opts: { defaultMetrics?: boolean; callBudgets?: CallBudgets } = {}) {
+    this.#budgets = opts.callBudgets ?? callBudgets;
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
+
+  #collectBudgets(each: (state: BucketState) => void): void {
+    for (const state of this.#budgets.states()) each(state);
+  }
+
+  // The buckets keep the running totals; a scrape copies them (a counter is only ever set from a total that grows).
+  #collectCounter(counter: Counter<"key" | "priority">, totals: (state: BucketState) => Readonly<Record<"event" | "poll", number>>): void {
+    counter.reset();
+    this.#collectBudgets((s) => perPriority(totals(s), (priority, n) => counter.inc({ key: s.key, priority }, n)));
+  }
+}
+
+function perPriority(values: Readonly<Record<"event" | "poll", number>>, each: (priority: "event" | "poll", value: number) => void): void {
+  each("event", values.event);
+  each("poll", values.poll);
 }

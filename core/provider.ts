@@ -103,10 +103,26 @@ export interface DeleteResult {
   readonly pendingOperation?: OperationRef;
 }
 
+/**
+ * Why a reconcile runs: "event" for a user's edit (a generation change, a new object, a deletion,
+ * an on-demand refresh), "poll" for periodic resync. A provider's call budget serves events first.
+ */
+export type CallPriority = "event" | "poll";
+
 /** What every contract call receives besides the resource. */
 export interface CallOptions {
   /** Fires on shutdown or when the reconcile's deadline passes; pass it to the SDK. */
   readonly signal: AbortSignal;
+  /**
+   * Why the reconcile runs: calls for an event take the account's call budget before calls for a
+   * poll. Undefined (a plan, an on-demand read outside the reconciler) counts as an event.
+   */
+  readonly priority?: CallPriority;
+  /**
+   * Fires when a user's edit of the resource arrives while this poll's calls run: a call still
+   * waiting for budget then goes ahead as an event, so the edit's own reconcile starts sooner.
+   */
+  readonly promoted?: AbortSignal;
   /**
    * observe only: how old a shared listing may be to serve this observe (the resource's poll
    * interval). Undefined (a plan, an on-demand read): read the resource itself.

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { EventRecorder } from "./kube/events.ts";
 import type { Metrics } from "./metrics.ts";
-import type { WorkQueue } from "./queue.ts";
+import type { Priority, WorkQueue } from "./queue.ts";
 
 /**
  * What the manager runs on its one work queue: the keys starting with `prefix`, a handler for them,
@@ -14,7 +14,10 @@ export interface QueueController {
   stop(): Promise<void>;
   /** True once every informer behind it has listed once. */
   readonly synced: boolean;
-  handle(key: string): Promise<void>;
+  /** Reconciles one key; `priority` says why it runs (a user's edit or a poll). */
+  handle(key: string, priority: Priority): Promise<void>;
+  /** An edit of `key` arrived while it is handled as a poll: hurry the run in progress (optional). */
+  promote?(key: string): void;
   /** Re-enqueues every cached object (after gaining leadership). */
   enqueueAll(): void;
 }

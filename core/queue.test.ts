@@ -614,3 +614,35 @@ describe("WorkQueue timers", () => {
     void queue.shutdown();
   });
 });
+
+describe("why a key runs, and promotion", () => {
+  it("hands the handler the priority the key waited at, and tells onPromote once when an edit arrives for a key running as a poll", async () => {
+    const promoted: string[] = [];
+    const queue = new WorkQueue({ onPromote: (key) => promoted.push(key) });
+    const seen: [string, Priority][] = [];
+    let release: () => void = () => {};
+    const done = queue.run(
+      async (key, priority) => {
+        seen.push([key, priority]);
+        if (key === "slow" && priority === "poll") await new Promise<void>((resolve) => (release = resolve));
+      },
+      { concurrency: 2 },
+    );
+    queue.add("slow", "poll");
+    queue.add("edited", "event");
+    await settle();
+    queue.add("slow", "event");
+    queue.add("slow", "event");
+    await settle();
+    expect(promoted).toEqual(["slow"]);
+    release();
+    await settle();
+    expect(seen).toEqual([
+      ["edited", "event"],
+      ["slow", "poll"],
+      ["slow", "event"],
+    ]);
+    await queue.shutdown();
+    await done;
+  });
+});

@@ -33,6 +33,11 @@ export interface WorkQueueOptions {
   readonly backoff?: KeyedBackoff;
   /** Called when a handler throws or rejects; the key has already been re-added rate-limited. */
   readonly onError?: (key: string, err: unknown) => void;
+  /**
+   * Called once when an event arrives for a key being processed as a poll: the run in progress may
+   * hurry (its calls waiting for budget go ahead), since the edit's own run waits for it.
+   */
+  readonly onPromote?: (key: string) => void;
   /** Called after every handler run, successful or not, with how long it took. */
   readonly onProcessed?: (key: string, durationMs: number) => void;
   /** Monotonic clock in ms; defaults to performance.now (which vitest's fake timers also fake). */
@@ -51,8 +56,11 @@ export interface ShutdownOptions {
   readonly drainMs?: number;
 }
 
-/** Reconciles one key; what happens to the key next is up to it (addAfter, addRateLimited, forget). */
-export type Handler = (key: string) => Promise<void>;
+/**
+ * Reconciles one key; what happens to the key next is up to it (addAfter, addRateLimited, forget).
+ * `priority` is the one the key waited at: why it runs (a user's edit, or a poll).
+ */
+export type Handler = (key: string, priority: Priority) => Promise<void>;
 
 // setTimeout treats anything above 2^31-1 ms as 1 ms; longer waits are taken in steps.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -61,6 +69,7 @@ export class WorkQueue {
   readonly #backoff: KeyedBackoff;
   readonly #onError: (key: string, err: unknown) => void;
   readonly #onProcessed: (key: string, durationMs: number) => void;
+  readonly #onPromote: (key: string) => void;
   readonly #now: () => number;
 
   // Waiting keys. `#waiting` is the truth (each key's priority and ticket); the FIFOs may also hold
@@ -73,8 +82,9 @@ export class WorkQueue {
   #eventStreak = 0;
   #tickets = 0;
 
-  // Keys being processed, and those added meanwhile (with the most urgent priority asked for).
-  readonly #processing = new Set<string>();
+  // Keys being processed (at the priority they run as, "event" once promoted), and those added
+  // meanwhile (with the most urgent priority asked for).
+  readonly #processing = new Map<string, Priority>();
   readonly #dirty = new Map<string, Priority>();
 
   // Delayed adds: the earliest pending one per key, plus a min-heap of due times behind one timer.
@@ -93,6 +103,7 @@ export class WorkQueue {
     this.#backoff = options.backoff ?? new KeyedBackoff(DEFAULT_BACKOFF);
     this.#onError = options.onError ?? nop;
     this.#onProcessed = options.onProcessed ?? nop;
+    this.#onPromote = options.onPromote ?? nop;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -192,20 +203,20 @@ export class WorkQueue {
 
   async #work(handler: Handler): Promise<void> {
     while (!this.#shuttingDown) {
-      const key = this.#pop();
-      if (key === undefined) {
+      const next = this.#pop();
+      if (next === undefined) {
         await new Promise<void>((resolve) => this.#wakers.push(resolve));
         continue;
       }
-      await this.#process(key, handler);
+      await this.#process(next.key, next.priority, handler);
     }
   }
 
-  async #process(key: string, handler: Handler): Promise<void> {
-    this.#processing.add(key);
+  async #process(key: string, priority: Priority, handler: Handler): Promise<void> {
+    this.#processing.set(key, priority);
     const started = this.#now();
     try {
-      await handler(key);
+      await handler(key, priority);
     } catch (err) {
       this.addRateLimited(key);
       safely(() => this.#onError(key, err));
@@ -224,6 +235,10 @@ export class WorkQueue {
     if (this.#processing.has(key)) {
       // Never two workers on one key: remember it and re-queue when the current run ends.
       this.#dirty.set(key, moreUrgent(this.#dirty.get(key), priority));
+      if (priority === "event" && this.#processing.get(key) === "poll") {
+        this.#processing.set(key, "event");
+        safely(() => this.#onPromote(key));
+      }
       return;
     }
     const waiting = this.#waiting.get(key);
@@ -236,13 +251,13 @@ export class WorkQueue {
     this.#wakers.shift()?.();
   }
 
-  #pop(): string | undefined {
+  #pop(): { key: string; priority: Priority } | undefined {
     const pollsFirst = this.#eventStreak >= EVENTS_PER_POLL;
     for (const priority of pollsFirst ? (["poll", "event"] as const) : (["event", "poll"] as const)) {
       const key = this.#shift(priority);
       if (key === undefined) continue;
       this.#eventStreak = priority === "event" ? this.#eventStreak + 1 : 0;
-      return key;
+      return { key, priority };
     }
     return undefined;
   }

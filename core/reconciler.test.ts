@@ -49,10 +49,12 @@ function harness(opts: HarnessOptions = {}) {
   const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
   const connection: ConnectionPublisher = { publish: async () => void log.push("secret"), forget: () => undefined, size: 0 };
   const observeMaxAges: (number | undefined)[] = [];
+  const priorities: string[] = [];
   const external: ExternalClient = {
     async observe(_mr, o) {
       log.push("observe");
       observeMaxAges.push(o.maxAgeMs);
+      priorities.push(`${o.priority ?? "-"}${o.promoted ? "+promotable" : ""}`);
       if (opts.observe) return opts.observe();
       if (opts.observeError) throw opts.observeError;
       return opts.observation ?? { exists: false };
@@ -85,7 +87,7 @@ function harness(opts: HarnessOptions = {}) {
     progressIntervalMs: 5_000,
     now: () => new Date("2026-11-21T12:00:00Z"),
   });
-  return { log, statuses, deleted, observeMaxAges, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
+  return { log, statuses, deleted, observeMaxAges, priorities, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
 }
 
 function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
@@ -373,5 +375,19 @@ describe("ManagedReconciler", () => {
     await reconcile(creating);
     await reconcile(mr({ finalizers: [FINALIZER], deleting: true }));
     expect(observeMaxAges).toEqual([5_000, 5_000]);
+  });
+});
+
+describe("why a reconcile runs, as the provider is told", () => {
+  it("a poll of an object in step is a poll (promotable); an unobserved generation, a new object or a deletion is an event whatever the queue said", async () => {
+    const { reconciler, priorities } = harness({ observation: { exists: true, diff: [] } });
+    const signal = (): AbortSignal => new AbortController().signal;
+    await reconciler.reconcile(mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 2 }), signal(), "poll", new AbortController().signal);
+    await reconciler.reconcile(mr({ finalizers: [FINALIZER], generation: 3, observedGeneration: 2 }), signal(), "poll");
+    await reconciler.reconcile(mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 2 }), signal(), "event");
+    const promoted = new AbortController();
+    promoted.abort();
+    await reconciler.reconcile(mr({ finalizers: [FINALIZER], generation: 2, observedGeneration: 2 }), signal(), "poll", promoted.signal);
+    expect(priorities).toEqual(["poll+promotable", "event", "event", "event"]);
   });
 });

@@ -15,7 +15,7 @@ import { planOf, planWithoutObserving, redact } from "./plan.ts";
 import type { Plan } from "./plan.ts";
 import { Generations } from "./generations.ts";
 import { callWithin, isAbandoned } from "./deadline.ts";
-import type { CallOptions, ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
+import type { CallOptions, CallPriority, ConnectContext, Connector, ExistingObservation, ExternalClient, ExternalNamePolicy, FieldDiff, Managed, ManagedStatus, Observation, OperationRef } from "./provider.ts";
 
 /** What the controller should do with the key after a reconcile. */
 export type Outcome =
@@ -60,6 +60,9 @@ export interface ReconcilerOptions<F = unknown, A = unknown> {
 export class ManagedReconciler<F = unknown, A = unknown> {
   readonly #o: ReconcilerOptions<F, A>;
   readonly #generations = new Generations();
+  // Why each running reconcile runs, by its signal (one per reconcile), so every contract call it
+  // makes carries the priority without threading it through each step; weak, so nothing outlives it.
+  readonly #priorities = new WeakMap<AbortSignal, { priority: CallPriority; promoted?: AbortSignal | undefined }>();
 
   constructor(options: ReconcilerOptions<F, A>) {
     this.#o = options;
@@ -75,7 +78,12 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     this.#generations.forget(uid);
   }
 
-  async reconcile(mr: Managed<F, A>, signal: AbortSignal): Promise<Outcome> {
+  /**
+   * One reconcile. `queued` is the priority the key waited at; a reconcile that applies a user's
+   * edit (a new object, a spec not yet observed, a deletion) is an event whatever it waited as.
+   */
+  async reconcile(mr: Managed<F, A>, signal: AbortSignal, queued: CallPriority = "poll", promoted?: AbortSignal): Promise<Outcome> {
+    this.#priorities.set(signal, { priority: queued === "event" || appliesAnEdit(mr) ? "event" : "poll", promoted });
     try {
       // The branch is chosen by core/plan.ts, the same decision `terraplane plan` reports.
       if (planWithoutObserving(mr)?.reason === "paused") return await this.#paused(mr);
@@ -390,10 +398,13 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   }
 
   /** One contract call, timed and counted, abandoned when the reconcile's signal fires. */
-  async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  async #call<T>(operation: ContractCall, signal: AbortSignal, fn: (opts: CallOptions) => Promise<T>): Promise<T> {
     const start = performance.now();
+    const why = this.#priorities.get(signal);
+    const priority = why === undefined || why.promoted?.aborted ? "event" : why.priority;
+    const opts: CallOptions = { signal, priority, ...(why?.promoted && priority === "poll" ? { promoted: why.promoted } : {}) };
     try {
-      const value = await callWithin(operation, signal, () => fn({ signal }));
+      const value = await callWithin(operation, signal, () => fn(opts));
       this.#o.onExternalCall?.(operation, "success", (performance.now() - start) / 1000);
       return value;
     } catch (err) {
@@ -431,6 +442,11 @@ export class ManagedReconciler<F = unknown, A = unknown> {
   #describeName(mr: Managed): string {
     return `"${externalName(mr) ?? mr.metadata.name}"`;
   }
+}
+
+/** A reconcile that applies what the user asked for: a new object, a spec not yet observed, a deletion. */
+function appliesAnEdit(mr: Managed): boolean {
+  return Boolean(mr.metadata.deletionTimestamp) || mr.status?.observedGeneration === undefined || mr.status.observedGeneration !== mr.metadata.generation;
 }
 
 export function keyOf(mr: Managed): string {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
 import { providerConfigKinds } from "../../core/provider-config.ts";
 import { batchObserveFields } from "../shared/batch-observe.ts";
+import { awsCallBudgetField } from "./call-budget.ts";
 
 export const AWS_GROUP = "aws.terraplane.dev";
 export const AWS_VERSION = "v1alpha1";
@@ -26,6 +27,7 @@ export const AwsProviderConfigSpec = z
     externalId: z.string().optional().describe("External ID for the assumed role."),
     endpoint: z.url().optional().describe("Endpoint override for every AWS API (a local emulator, a VPC endpoint)."),
     ...batchObserveFields,
+    ...awsCallBudgetField,
   })
   .describe("How Terraplane authenticates to AWS.");
 export type AwsProviderConfigSpec = z.infer<typeof AwsProviderConfigSpec>;

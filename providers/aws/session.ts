@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, NodeHttpHandlerOptions } from "@smithy/types";
 import { z } from "zod";
@@ -6,6 +7,10 @@ import { ProviderError } from "../../core/errors.ts";
 import type { ConnectContext, Connector, ExternalClient, Managed } from "../../core/provider.ts";
 import { observeSettings } from "../shared/batch-observe.ts";
 import type { ObserveSettings } from "../shared/batch-observe.ts";
+import { budgetLimits, withCallContext } from "../shared/call-budget.ts";
+import type { BudgetLimits } from "../shared/call-budget.ts";
+import { AWS_CALL_BUDGET_DEFAULTS, CALL_BUDGET_MIDDLEWARE, callBudgetMiddleware } from "./call-budget.ts";
+import type { AwsBudgetScope, AwsService } from "./call-budget.ts";
 import { AwsProviderConfigSpec } from "./provider-config.ts";
 
 /** What every AWS SDK client of one account, region and endpoint is built from. */
@@ -35,23 +40,72 @@ export const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, 
  * One account + region + credentials: hands out SDK clients, cached so their connection pools and
  * retry budgets (which live in the client) are shared by every resource that uses them.
  */
-export class AwsSession {
+export class AwsSession implements AwsBudgetScope {
   readonly config: AwsClientConfig;
   readonly observe: ObserveSettings;
+  readonly limits: BudgetLimits<AwsService>;
   readonly #clients = new Map<unknown, unknown>();
+  readonly #accountHint: string | undefined;
+  #account: Promise<string> | undefined;
 
-  constructor(config: AwsClientConfig, observe: ObserveSettings = { batch: true }) {
+  constructor(config: AwsClientConfig, observe: ObserveSettings = { batch: true }, budget: SessionBudget = {}) {
     this.config = config;
     this.observe = observe;
+    this.limits = budget.limits ?? budgetLimits(AWS_CALL_BUDGET_DEFAULTS, undefined);
+    this.#accountHint = budget.account;
   }
 
-  client<C>(ctor: new (config: AwsClientConfig) => C): C {
+  get region(): string {
+    return this.config.region;
+  }
+
+  /** A cached SDK client, with the call budget's middleware in its stack. */
+  client<C extends BudgetedClient>(ctor: new (config: AwsClientConfig) => C): C {
     const cached = this.#clients.get(ctor);
     if (cached instanceof ctor) return cached;
     const client = new ctor(this.config);
+    client.middlewareStack.addRelativeTo(callBudgetMiddleware(this), CALL_BUDGET_MIDDLEWARE);
     this.#clients.set(ctor, client);
     return client;
   }
+
+  /**
+   * The account the budget is kept for: from the assumed role's ARN, else asked of STS once per
+   * session. Should STS not answer, the session's own identity stands in, so calls still go (under a
+   * budget of this session's own) rather than fail on a lookup that only sizes the budget.
+   */
+  account(): Promise<string> {
+    this.#account ??= this.#accountHint !== undefined ? Promise.resolve(this.#accountHint) : callerAccount(this.config);
+    return this.#account;
+  }
+}
+
+/** What a session's calls are budgeted by. */
+export interface SessionBudget {
+  readonly limits?: BudgetLimits<AwsService>;
+  /** The account when known without asking (an assumed role's ARN names it). */
+  readonly account?: string;
+}
+
+/** What the session needs of an SDK client to put the budget's middleware in its stack. */
+interface BudgetedClient {
+  readonly middlewareStack: { addRelativeTo(middleware: ReturnType<typeof callBudgetMiddleware>, options: typeof CALL_BUDGET_MIDDLEWARE): void };
+}
+
+/** How long the one account lookup of a session may take before the stand-in is used. */
+const ACCOUNT_LOOKUP_MS = 5_000;
+
+async function callerAccount(config: AwsClientConfig): Promise<string> {
+  const sts = new STSClient({ ...config, maxAttempts: 2 });
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(ACCOUNT_LOOKUP_MS) });
+    if (out.Account) return out.Account;
+  } catch {
+    // Falls through to the stand-in below: the lookup only names the budget's bucket.
+  } finally {
+    sts.destroy();
+  }
+  return `unresolved-${createHash("sha256").update(`${config.region}\0${config.endpoint ?? ""}`).digest("hex").slice(0, 8)}`;
 }
 
 const MAX_SESSIONS = 256;
@@ -73,15 +127,23 @@ export function awsConnector<F extends Regional, A>(makeClient: MakeClient<F, A>
       let session = sessions.get(resolved.key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new AwsSession(resolved.config, resolved.observe);
+        session = new AwsSession(resolved.config, resolved.observe, resolved.budget);
         sessions.set(resolved.key, session);
       }
-      return makeClient(session, mr, ctx);
+      // Each contract call runs in a call context the budget's middleware reads (priority, signal).
+      return withCallContext(await makeClient(session, mr, ctx));
     },
   };
 }
 
-async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<{ key: string; config: AwsClientConfig; observe: ObserveSettings }> {
+interface ResolvedConfig {
+  readonly key: string;
+  readonly config: AwsClientConfig;
+  readonly observe: ObserveSettings;
+  readonly budget: SessionBudget;
+}
+
+async function resolveConfig(mr: Managed, forProviderRegion: string | undefined, ctx: ConnectContext): Promise<ResolvedConfig> {
   const pc = await ctx.providerConfig(mr);
   const parsed = AwsProviderConfigSpec.safeParse(pc.spec);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
@@ -91,7 +153,8 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
   if (!region) throw new ProviderError("Configuration", `no region: set spec.forProvider.region or spec.region in ${pcName}`);
 
   const observe = observeSettings(spec);
-  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? "", JSON.stringify(observe)];
+  const identity: string[] = [pc.metadata?.uid ?? "", region, spec.endpoint ?? "", spec.assumeRoleArn ?? "", spec.externalId ?? "", JSON.stringify(observe), JSON.stringify(spec.callBudget ?? {})];
+  const budget = sessionBudget(spec);
   let base: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   if (spec.credentials.source === "Secret") {
     const ref = spec.credentials.secretRef;
@@ -116,6 +179,13 @@ async function resolveConfig(mr: Managed, forProviderRegion: string | undefined,
   return {
     key: identity.join("\0"),
     observe,
+    budget,
     config: { region, credentials, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), retryMode: "standard", maxAttempts: SDK_MAX_ATTEMPTS, requestHandler: SDK_TIMEOUTS },
   };
+}
+
+/** The session's budget from its ProviderConfig: the limits, and the account when an assumed role's ARN names it. */
+function sessionBudget(spec: AwsProviderConfigSpec): SessionBudget {
+  const roleAccount = spec.assumeRoleArn?.split(":")[4];
+  return { limits: budgetLimits(AWS_CALL_BUDGET_DEFAULTS, spec.callBudget), ...(roleAccount ? { account: roleAccount } : {}) };
 }

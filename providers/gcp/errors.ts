@@ -1,5 +1,6 @@
 import { errorClassOf, ProviderError } from "../../core/errors.ts";
 import type { ErrorClass } from "../../core/errors.ts";
+import { takeScopedToken } from "../shared/call-budget.ts";
 import { googleErrorReason } from "./google-error.ts";
 
 // Google API errors are classified by the legacy reason (when the API gives one) and then the
@@ -64,8 +65,16 @@ export function toProviderError(operation: string, err: unknown): ProviderError 
   return new ProviderError(errorClass, `${prefix}: ${message}`, { ...(reason ? { code: reason } : {}), cause: err });
 }
 
-/** One client call (the client retries per its retry settings) with its error classified. */
+/**
+ * One client call (the client retries per its retry settings) with its error classified, sent once
+ * the session's call budget for its service ("sqladmin:instances.get" → sqladmin) gives a token.
+ */
 export async function gcpCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    await takeScopedToken(operation.split(":")[0] ?? "");
+  } catch (err) {
+    throw new ProviderError("Transient", `${operation}: stopped while waiting for the call budget: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   try {
     return await call();
   } catch (err) {

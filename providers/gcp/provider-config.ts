@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CrdKind } from "../../core/kind.ts";
 import { providerConfigKinds } from "../../core/provider-config.ts";
 import { batchObserveFields } from "../shared/batch-observe.ts";
+import { gcpCallBudgetField } from "./call-budget.ts";
 
 export const GCP_GROUP = "gcp.terraplane.dev";
 export const GCP_VERSION = "v1alpha1";
@@ -26,6 +27,7 @@ export const GcpProviderConfigSpec = z
     region: z.string().min(1).optional().describe("Default region for regional resources (Cloud SQL) that do not set forProvider.region."),
     endpoint: z.url().optional().describe("Endpoint override for every Google API (a local emulator, Private Service Connect)."),
     ...batchObserveFields,
+    ...gcpCallBudgetField,
   })
   .describe("How Terraplane authenticates to Google Cloud.");
 export type GcpProviderConfigSpec = z.infer<typeof GcpProviderConfigSpec>;

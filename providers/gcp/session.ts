@@ -6,6 +6,9 @@ import { googleClientOptions, ServiceAccountKeySchema } from "./client-options.t
 import type { GoogleClientOptions } from "./client-options.ts";
 import { observeSettings } from "../shared/batch-observe.ts";
 import type { ObserveSettings } from "../shared/batch-observe.ts";
+import { withCallContext } from "../shared/call-budget.ts";
+import type { BudgetScope } from "../shared/call-budget.ts";
+import { gcpBudgetScope } from "./call-budget.ts";
 import { GcpProviderConfigSpec } from "./provider-config.ts";
 
 /**
@@ -17,13 +20,16 @@ export class GcpSession {
   readonly defaultRegion: string | undefined;
   readonly options: GoogleClientOptions;
   readonly observe: ObserveSettings;
+  /** The project's call-budget buckets, which `gcpCall` takes from (through the call context). */
+  readonly budget: BudgetScope;
   readonly #clients = new Map<unknown, unknown>();
 
-  constructor(project: string, defaultRegion: string | undefined, options: GoogleClientOptions, observe: ObserveSettings = { batch: true }) {
+  constructor(project: string, defaultRegion: string | undefined, options: GoogleClientOptions, settings: { observe?: ObserveSettings; budget?: BudgetScope } = {}) {
     this.project = project;
     this.defaultRegion = defaultRegion;
     this.options = options;
-    this.observe = observe;
+    this.observe = settings.observe ?? { batch: true };
+    this.budget = settings.budget ?? gcpBudgetScope(project, undefined);
   }
 
   client<C>(ctor: new (options: GoogleClientOptions) => C): C {
@@ -53,27 +59,31 @@ export function gcpConnector<F, A>(makeClient: MakeClient<F, A>, options: GcpCon
   const sessions = new Map<string, GcpSession>();
   return {
     async connect(mr, ctx) {
-      const { key, project, region, options: clientOptions, observe } = await resolveConfig(mr, ctx);
+      const { key, project, region, options: clientOptions, observe, budget } = await resolveConfig(mr, ctx);
       let session = sessions.get(key);
       if (!session) {
         if (sessions.size >= MAX_SESSIONS) sessions.clear();
-        session = new GcpSession(project, region, clientOptions, observe);
+        session = new GcpSession(project, region, clientOptions, { observe, budget });
         sessions.set(key, session);
       }
-      return makeClient(session, mr, ctx);
+      // Each contract call runs in a call context carrying its priority, signal and the project's buckets, which gcpCall reads.
+      return withCallContext(await makeClient(session, mr, ctx), session.budget);
     },
     ...(options.forget ? { forget: options.forget } : {}),
   };
 }
 
-async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: string; project: string; region: string | undefined; options: GoogleClientOptions; observe: ObserveSettings }> {
+async function resolveConfig(
+  mr: Managed,
+  ctx: ConnectContext,
+): Promise<{ key: string; project: string; region: string | undefined; options: GoogleClientOptions; observe: ObserveSettings; budget: BudgetScope }> {
   const pc = await ctx.providerConfig(mr);
   const pcName = `${mr.spec.providerConfigRef.kind} "${mr.spec.providerConfigRef.name}"`;
   const parsed = GcpProviderConfigSpec.safeParse(pc.spec);
   if (!parsed.success) throw new ProviderError("Configuration", `${pcName} is invalid: ${z.prettifyError(parsed.error)}`);
   const spec = parsed.data;
   const observe = observeSettings(spec);
-  const identity = [pc.metadata?.uid ?? "", spec.project, spec.endpoint ?? "", JSON.stringify(observe)];
+  const identity = [pc.metadata?.uid ?? "", spec.project, spec.endpoint ?? "", JSON.stringify(observe), JSON.stringify(spec.callBudget ?? {})];
   let credentials: z.infer<typeof ServiceAccountKeySchema> | undefined;
   if (spec.credentials.source === "Secret") {
     const ref = spec.credentials.secretRef;
@@ -91,7 +101,7 @@ async function resolveConfig(mr: Managed, ctx: ConnectContext): Promise<{ key: s
   const endpoint = spec.endpoint ?? process.env.TERRAPLANE_GCP_ENDPOINT;
   identity.push(endpoint ?? "");
   const options = googleClientOptions({ ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
-  return { key: identity.join("\0"), project: spec.project, region: spec.region, options, observe };
+  return { key: identity.join("\0"), project: spec.project, region: spec.region, options, observe, budget: gcpBudgetScope(spec.project, spec.callBudget) };
 }
 
 function safeJson(text: string): unknown {

@@ -20,7 +20,10 @@ export async function installAwsCrds(kinds: readonly RegisteredKind[]): Promise<
  * A namespaced ProviderConfig named `default-aws` whose credentials come from a Secret, pointing at
  * `endpoint` (default: the sandbox's fault proxy in front of moto), as a user would write it.
  */
-export async function createAwsProviderConfig(namespace: string, opts: { endpoint?: string; region?: string; name?: string; batchObserve?: boolean } = {}): Promise<string> {
+export async function createAwsProviderConfig(
+  namespace: string,
+  opts: { endpoint?: string; region?: string; name?: string; batchObserve?: boolean; spec?: Record<string, unknown> } = {},
+): Promise<string> {
   const name = opts.name ?? "default-aws";
   await kubectlOk(["create", "secret", "generic", `${name}-creds`, "-n", namespace, `--from-literal=accessKeyId=${testCredentials.accessKeyId}`, `--from-literal=secretAccessKey=${testCredentials.secretAccessKey}`]);
   await kubectlOk(
@@ -34,6 +37,7 @@ export async function createAwsProviderConfig(namespace: string, opts: { endpoin
         endpoint: opts.endpoint ?? inject("sandbox").awsEndpoint,
         ...(opts.region ? { region: opts.region } : {}),
         ...(opts.batchObserve !== undefined ? { batchObserve: opts.batchObserve } : {}),
+        ...opts.spec,
       },
     }),
   );

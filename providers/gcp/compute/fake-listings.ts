@@ -32,7 +32,7 @@ export function fakeListings(fake: FakeCompute): { listingOf: ListingOf; pages: 
     globalAddresses: over("globalAddresses", fake.addresses),
     globalForwardingRules: over("globalForwardingRules", fake.forwardingRules),
   };
-  const session = new GcpSession(fake.project, undefined, googleClientOptions({ endpoint: "http://127.0.0.1:9" }), { batch: true });
+  const session = new GcpSession(fake.project, undefined, googleClientOptions({ endpoint: "http://127.0.0.1:9" }), { observe: { batch: true } });
   return { listingOf: new ComputeListings({ sources }).of(session), pages };
 }
 

@@ -24,7 +24,7 @@ describe("compute listing sources (emulator in-process)", () => {
   beforeAll(async () => {
     emulator = await startGcpEmulator({ operationDelayMs: 0 });
     control = new GcpEmulatorClient(emulator.url);
-    session = new GcpSession("tp-list", undefined, googleClientOptions({ endpoint: emulator.url, retry: false }), { batch: true });
+    session = new GcpSession("tp-list", undefined, googleClientOptions({ endpoint: emulator.url, retry: false }), { observe: { batch: true } });
     const api = sdkComputeApi(session, new AbortController().signal);
     for (const n of ["a1", "a2", "a3", "a4", "a5"]) await api.globalAddresses.insert("tp-list", { name: n, addressType: "EXTERNAL", ipVersion: "IPV4" });
   });
@@ -74,7 +74,7 @@ describe("compute listing sources (emulator in-process)", () => {
 
   it("keeps one listing per (session, part type)", () => {
     const listings = new ComputeListings();
-    const other = new GcpSession("tp-list", undefined, session.options, { batch: true });
+    const other = new GcpSession("tp-list", undefined, session.options, { observe: { batch: true } });
     expect(listings.of(session)("urlMaps")).toBe(listings.of(session)("urlMaps"));
     expect(listings.of(session)("urlMaps")).not.toBe(listings.of(other)("urlMaps"));
     expect(listings.of(session)("backendServices")).not.toBe(listings.of(session)("backendBuckets"));
@@ -82,7 +82,7 @@ describe("compute listing sources (emulator in-process)", () => {
 
   it("pages every part type's global list one item a page, each item what its Get returns", async () => {
     const project = "tp-all";
-    const all = new GcpSession(project, undefined, session.options, { batch: true });
+    const all = new GcpSession(project, undefined, session.options, { observe: { batch: true } });
     const api = sdkComputeApi(all, new AbortController().signal);
     const [cert] = await all.client(SslCertificatesClient).insert({ project, sslCertificateResource: { name: "cert", managed: { domains: ["cert.example.com"] } } });
     expect(cert.latestResponse?.name).toBeTruthy();
