@@ -16,6 +16,7 @@ const Mode = z.strictObject({
   describeDBInstancesPerPollSteady: z.number(),
   driftDetectedSeconds: z.number().nonnegative(),
   driftCorrectedSeconds: z.number().nonnegative(),
+  driftDetectedSecondsEach: z.array(z.number().nonnegative()).length(5),
 });
 const Result = z.strictObject({ resources: z.literal(5), pollSeconds: z.number(), steadyPolls: z.number(), concurrency: z.number(), batch: Mode, perResource: Mode });
 
