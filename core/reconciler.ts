@@ -417,22 +417,17 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     return pollIntervalMs(mr, this.#o.pollIntervalMs);
   }
 
-  /** A poll may be served from a shared listing, which tells the core when it sees this resource change. */
-  #observeOptions(mr: Managed<F, A>, opts: CallOptions): CallOptions {
-    const onCloudChange = this.#o.onCloudChange;
-    return { ...opts, maxAgeMs: this.#listingAge(mr), ...(onCloudChange ? { onChanged: () => onCloudChange(mr) } : {}) };
-  }
-
   /**
-   * How old a listing may be for this observe: the poll interval, but only the progress interval
-   * while the resource is in flight (creating, deleting, an operation running), which is looked at
-   * that often. A listing as old as a poll would show it Ready (or gone) up to a poll late.
+   * A poll may be served from a shared listing no older than the poll interval, which tells the core
+   * when it sees this resource change. A resource in flight (creating, deleting, an operation
+   * running) is read by itself, as often as the progress interval asks: a listing as old as a poll
+   * would show it Ready (or gone) up to a poll late, and one refetched that often for every waiter
+   * (ten pages for 1,000 instances) holds every worker while it pages.
    */
-  #listingAge(mr: Managed<F, A>): number {
-    const poll = this.#poll(mr);
-    const readiness = conditionOf(mr.status?.conditions, "Ready")?.reason;
-    const inFlight = mr.metadata.deletionTimestamp !== undefined || mr.status?.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
-    return inFlight ? Math.min(poll, this.#o.progressIntervalMs) : poll;
+  #observeOptions(mr: Managed<F, A>, opts: CallOptions): CallOptions {
+    if (inFlight(mr)) return opts;
+    const onCloudChange = this.#o.onCloudChange;
+    return { ...opts, maxAgeMs: this.#poll(mr), ...(onCloudChange ? { onChanged: () => onCloudChange(mr) } : {}) };
   }
 
   #now(): string {
@@ -474,4 +469,10 @@ function sameDrift(a: readonly FieldDrift[] | undefined, b: readonly FieldDrift[
 
 function fieldList(diff: readonly FieldDiff[]): string {
   return diff.length === 0 ? "(no field list)" : diff.map((d) => d.path).join(", ");
+}
+
+/** Creating, deleting or running an operation, as the last status says: looked at every progress interval. */
+function inFlight(mr: Managed): boolean {
+  const readiness = conditionOf(mr.status?.conditions, "Ready")?.reason;
+  return mr.metadata.deletionTimestamp !== undefined || mr.status?.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
 }
