@@ -38,6 +38,8 @@ const { values } = parseArgs({
     "steady-seconds": { type: "string", default: "0" },
     // Which runs, in order: "batch,per-resource" (default), or one of them.
     modes: { type: "string", default: "batch,per-resource" },
+    // Extra node flags for the controller, space-separated: "--cpu-prof --cpu-prof-dir=/tmp/prof", "--max-old-space-size=256".
+    "controller-node-args": { type: "string", default: "" },
     "timeout-seconds": { type: "string", default: "1800" },
   },
 });
@@ -216,6 +218,7 @@ function startController(kubeconfig: string, where: Where): Promise<Child<z.infe
   return startChild({
     command: process.execPath,
     args: [
+      ...values["controller-node-args"].split(" ").filter(Boolean),
       "--disable-warning=ExperimentalWarning",
       script,
       "--kubeconfig",
