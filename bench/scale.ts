@@ -106,7 +106,10 @@ await cleanup.run(async () => {
   const results: Partial<Record<Mode, RunResult>> = {};
   for (const mode of modes) {
     const where = { group, namespace: `scale-${id}-${mode}`, plural: "things" };
-    results[mode] = await runOnce({ kc, kubeconfig: info.kubeconfig, kubectl }, where, mode === "batch");
+    const result = await runOnce({ kc, kubeconfig: info.kubeconfig, kubectl }, where, mode === "batch");
+    // On stderr at once: a later run that fails leaves this one's numbers behind.
+    log(`${mode}: ${JSON.stringify(result)}`);
+    results[mode] = result;
   }
 
   const batch = results.batch;
