@@ -7,7 +7,7 @@ SHELL := bash
 
 WITH_NODE := scripts/with-node.sh
 
-.PHONY: help deps tools controller-bundle sandbox test typecheck lint unit integration crds bench-core bench-idle bench-compositions bench-smoke trial-kill bench-aws trial-faults
+.PHONY: help deps tools controller-bundle sandbox test typecheck lint unit integration crds bench-core bench-idle bench-compositions bench-smoke trial-kill bench-aws trial-faults bench-scale
 
 help:
 	@echo "make sandbox   the sandbox, the controller and examples/ until all are Ready; runs until Ctrl-C"
@@ -68,7 +68,7 @@ bench-core: deps tools
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/core.ts $(BENCH_ARGS)
 
 bench-smoke: deps tools controller-bundle
-	$(WITH_NODE) npx vitest run --project integration test/bench-core.test.ts test/bench-compositions.test.ts test/bench-aws.test.ts
+	$(WITH_NODE) npx vitest run --project integration test/bench-core.test.ts test/bench-compositions.test.ts test/bench-aws.test.ts test/bench-scale.test.ts test/bench-idle.test.ts
 
 # The idle controller's memory (both providers registered, no objects), from its bundle and from
 # source; one JSON line. E.g. BENCH_ARGS="--idle-seconds 120".
@@ -92,6 +92,13 @@ trial-kill: deps tools controller-bundle
 # out-of-band change detected and corrected; one JSON line. E.g. BENCH_ARGS="--count 200 --poll-seconds 30".
 bench-aws: deps tools controller-bundle
 	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/aws.ts $(BENCH_ARGS)
+
+# 10,000 test-double things, 20 ms on every cloud call, poll 60 s; batch observe on and then off
+# (per-resource polling, the baseline) in the same run: time to all Ready, API-server writes per
+# resource, cloud reads and writes per poll interval in steady state, controller peak RSS; one JSON
+# line. Heavy: develop with e.g. BENCH_ARGS="--count 1000 --poll-seconds 20".
+bench-scale: deps tools
+	$(WITH_NODE) node --disable-warning=ExperimentalWarning bench/scale.ts $(BENCH_ARGS)
 
 # `make trial-faults`: the same workload (--count objects over all six kinds, created, converged,
 # deleted) twice, behind the trial's own fault proxies: without faults, then at 30 % throttling,

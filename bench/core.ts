@@ -4,12 +4,10 @@
 // on stdout; progress on stderr). Whatever happens — success, an error, Ctrl-C, SIGTERM — it stops
 // the controller it started and removes what it created; if it is SIGKILLed, the controller notices
 // its stdin closing and stops itself.
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { z } from "zod";
 import { toYaml } from "../core/crd/generate.ts";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
@@ -18,6 +16,7 @@ import { doubleProvider } from "../test/doubles/double-provider.ts";
 import { positiveArg, sandboxForRun } from "./_common.ts";
 import { Cleanup, startChild } from "./_lifecycle.ts";
 import type { Child } from "./_lifecycle.ts";
+import { createThings, dropFinalizers, heapUsedMiB, readyCount, reconcileCount, rssMiB, run, waitReadyz } from "./_things.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,16 +34,6 @@ const count = positive("count");
 const steadySeconds = positive("steady-seconds");
 const log = (line: string): void => console.error(`bench-core: ${line}`);
 const Ready = z.object({ ready: z.literal(true), metrics: z.string().url() });
-const ThingList = z.object({
-  items: z.array(
-    z.object({
-      metadata: z.object({ name: z.string(), finalizers: z.array(z.string()).optional() }),
-      status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional() }).optional(),
-    }),
-  ),
-});
-
-
 function positive(name: keyof typeof values): number {
   return positiveArg(values, name);
 }
@@ -133,101 +122,5 @@ function startController(kubeconfig: string, group: string, namespace: string): 
     command: process.execPath,
     args: [...heap, "--disable-warning=ExperimentalWarning", script, "--kubeconfig", kubeconfig, "--group", group, "--namespace", namespace, "--concurrency", values.concurrency, "--poll-seconds", values["poll-seconds"]],
     parseReady: (line) => Ready.parse(JSON.parse(line)),
-  });
-}
-
-/** Every informer has listed: until then the first creates would only queue up behind a 404 retry. */
-async function waitReadyz(url: string, controller: Child<unknown>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await fetch(`${url}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    if (!controller.alive()) throw new Error(`the controller exited (${await controller.exited}) before it was ready`);
-    if (Date.now() > deadline) throw new Error(`the controller's /readyz still answers ${status} after 60s`);
-    await sleep(200);
-  }
-}
-
-interface Where {
-  readonly group: string;
-  readonly namespace: string;
-  readonly plural: string;
-}
-
-async function createThings(custom: CustomObjectsApi, w: Where, n: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(20, n) }, async () => {
-      while (next < n) {
-        const i = next++;
-        await custom.createNamespacedCustomObject({
-          group: w.group,
-          version: "v1alpha1",
-          namespace: w.namespace,
-          plural: w.plural,
-          body: { apiVersion: `${w.group}/v1alpha1`, kind: "Thing", metadata: { name: `t-${i}` }, spec: { forProvider: { region: "eu", size: 1 + (i % 100) } } },
-        });
-      }
-    }),
-  );
-}
-
-async function listThings(custom: CustomObjectsApi, w: Where): Promise<z.infer<typeof ThingList>["items"]> {
-  return ThingList.parse(await custom.listNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural })).items;
-}
-
-async function readyCount(custom: CustomObjectsApi, w: Where): Promise<number> {
-  return (await listThings(custom, w)).filter((i) => i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
-}
-
-async function dropFinalizers(custom: CustomObjectsApi, w: Where, say: (line: string) => void): Promise<void> {
-  const held = (await listThings(custom, w).catch(() => [])).filter((t) => (t.metadata.finalizers ?? []).length > 0);
-  if (held.length === 0) return;
-  say(`removing the finalizers of ${held.length} things (in-memory cloud: nothing real is left behind)`);
-  let next = 0;
-  let failed = 0;
-  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      for (let t = held[next++]; t; t = held[next++]) {
-        const body = { metadata: { finalizers: null } };
-        await custom.patchNamespacedCustomObject({ group: w.group, version: "v1alpha1", namespace: w.namespace, plural: w.plural, name: t.metadata.name, body }, merge).catch(() => failed++);
-      }
-    }),
-  );
-  if (failed > 0) say(`could not remove the finalizers of ${failed} things; the namespace ${w.namespace} stays Terminating until they are`);
-}
-
-async function reconcileCount(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith("terraplane_reconciles_total{"))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
-}
-
-/** The controller's V8 heap in use (live objects plus garbage not yet collected), from its /metrics. */
-async function heapUsedMiB(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("nodejs_heap_size_used_bytes "));
-  return Math.round(Number(line?.split(" ").pop() ?? 0) / 2 ** 20);
-}
-
-function rssMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field)) ?? "0";
-  return Math.round(Number(line.replace(/\D+/g, "")) / 1024);
-}
-
-/** Async, so a Ctrl-C during a long kubectl still reaches the signal handler. */
-function run(command: string, args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = execFile(command, [...args], { encoding: "utf8", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} ${args.slice(2).join(" ")}: ${stderr.trim() || err.message}`));
-      else resolveRun(stdout);
-    });
-    if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -7,7 +7,10 @@ import type { CustomResourceDefinition } from "../../core/crd/generate.ts";
 import { immutable } from "../../core/kind.ts";
 import type { ManagedKind } from "../../core/kind.ts";
 import { Annotations } from "../../core/managed.ts";
-import type { ExternalClient, FieldDiff, Managed, Observation } from "../../core/provider.ts";
+import { Listings } from "../../core/listing.ts";
+import type { Listing, ListingSource } from "../../core/listing.ts";
+import type { CallOptions, ExternalClient, FieldDiff, Managed, Observation } from "../../core/provider.ts";
+import { batchObserveFields, listingOptions, observeSettings } from "../../providers/shared/batch-observe.ts";
 import type { CloudThing } from "./memory-cloud.ts";
 import { MemoryCloud } from "./memory-cloud.ts";
 
@@ -25,15 +28,24 @@ export type ThingObservation = z.infer<typeof ThingObservation>;
 const ProviderConfigSpec = z.object({
   cloud: z.string().min(1).describe("Name of the in-memory cloud."),
   credentialsSecretRef: z.object({ namespace: z.string(), name: z.string(), key: z.string() }).optional(),
+  ...batchObserveFields,
 });
+
+/** The in-memory cloud's default list page (RDS's DescribeDBInstances also pages by 100). */
+export const DEFAULT_LIST_PAGE_SIZE = 100;
 
 /**
  * The test-double provider: a real provider against the in-memory cloud, with its own API group so
  * each test file is isolated. Everything the core does with it goes through the real API server.
+ * Each resource is read by itself unless its ProviderConfig sets `batchObserve`: then polls are
+ * served from one shared listing of the cloud (`listPageSize` a page), as the real providers do.
  */
-export function doubleProvider(group: string, opts: { assignedByCloud?: boolean } = {}) {
+export function doubleProvider(group: string, opts: { assignedByCloud?: boolean; listPageSize?: number } = {}) {
   const cloud = new MemoryCloud();
   const assignedByCloud = opts.assignedByCloud ?? false;
+  const pageSize = opts.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
+  // The cloud stands for the session (one account, region, credentials): one listing for all.
+  const listings = new Listings<MemoryCloud, CloudThing>();
   const managed: ManagedKind<typeof ThingParameters, typeof ThingObservation> = {
     group,
     version: "v1alpha1",
@@ -66,7 +78,9 @@ export function doubleProvider(group: string, opts: { assignedByCloud?: boolean 
         if (!pc.success) throw new ProviderError("Configuration", `invalid ProviderConfig: ${z.prettifyError(pc.error)}`);
         if (pc.data.credentialsSecretRef) await ctx.secretValue(pc.data.credentialsSecretRef);
         if (pc.data.cloud !== "memory") throw new ProviderError("Configuration", `unknown cloud "${pc.data.cloud}"`);
-        return thingClient(cloud, assignedByCloud);
+        const settings = observeSettings(pc.data);
+        const listing = settings.batch ? listings.for(cloud, () => listingSource(cloud, pageSize), listingOptions(settings)) : undefined;
+        return thingClient(cloud, assignedByCloud, listing);
       },
     },
   };
@@ -87,11 +101,33 @@ function diffOf(desired: ThingParameters, thing: CloudThing): FieldDiff[] {
   return diff;
 }
 
-function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClient<ThingParameters, ThingObservation> {
+function listingSource(cloud: MemoryCloud, pageSize: number): ListingSource<CloudThing> {
   return {
-    async observe(mr): Promise<Observation<ThingObservation>> {
+    async page(token) {
+      const page = await cloud.list(token, pageSize);
+      return { items: page.things, next: page.next };
+    },
+    idOf: (thing) => thing.id,
+    get: (id) => cloud.get(id),
+  };
+}
+
+function thingClient(cloud: MemoryCloud, assignedByCloud: boolean, listing: Listing<CloudThing> | undefined): ExternalClient<ThingParameters, ThingObservation> {
+  /** From the shared listing when there is one and the core allows it (a poll), else by itself. */
+  const read = async (id: string, opts: CallOptions): Promise<CloudThing | undefined> =>
+    listing && opts.maxAgeMs !== undefined ? (await listing.read(id, { signal: opts.signal, maxAgeMs: opts.maxAgeMs })).item : cloud.get(id);
+  /** Whatever the outcome, the listing no longer speaks for this thing until it is fetched again. */
+  const mutating = async <T>(id: string, mutate: () => Promise<T>): Promise<T> => {
+    try {
+      return await mutate();
+    } finally {
+      listing?.mutated(id);
+    }
+  };
+  return {
+    async observe(mr, opts): Promise<Observation<ThingObservation>> {
       const id = idOf(mr, assignedByCloud);
-      const thing = id ? await cloud.get(id) : undefined;
+      const thing = id ? await read(id, opts) : undefined;
       if (!thing) return { exists: false };
       const desired = mr.spec.forProvider;
       const diff = diffOf(desired, thing);
@@ -109,7 +145,9 @@ function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClie
     async create(mr) {
       const desired = mr.spec.forProvider;
       const id = assignedByCloud ? undefined : (idOf(mr, false) ?? mr.metadata.name);
-      const thing = await cloud.create({ ...(id ? { id } : {}), size: desired.size, color: desired.color ?? "red", tags: desired.tags ?? {} });
+      const input = { ...(id ? { id } : {}), size: desired.size, color: desired.color ?? "red", tags: desired.tags ?? {} };
+      const thing = id ? await mutating(id, () => cloud.create(input)) : await cloud.create(input);
+      listing?.mutated(thing.id);
       return { externalName: thing.id };
     },
     async update(mr, diff) {
@@ -121,11 +159,12 @@ function thingClient(cloud: MemoryCloud, assignedByCloud: boolean): ExternalClie
         if (d.path === "color" && desired.color) change.color = desired.color;
         if (d.path === "tags") change.tags = desired.tags ?? {};
       }
-      await cloud.update(id, change);
+      await mutating(id, () => cloud.update(id, change));
       return {};
     },
     async delete(mr) {
-      await cloud.delete(idOf(mr, assignedByCloud) ?? "");
+      const id = idOf(mr, assignedByCloud) ?? "";
+      await mutating(id, () => cloud.delete(id));
       return {};
     },
   };

@@ -14,7 +14,13 @@ export interface CloudThing {
   stepsLeft: number;
 }
 
-export type CloudOperation = "get" | "create" | "update" | "delete";
+export type CloudOperation = "get" | "list" | "create" | "update" | "delete";
+
+/** One page of a list and where the next starts (undefined: the last page). */
+export interface CloudPage {
+  readonly things: CloudThing[];
+  readonly next?: string;
+}
 
 interface Failure {
   readonly errorClass: ErrorClass;
@@ -29,9 +35,10 @@ interface Failure {
  */
 export class MemoryCloud {
   readonly things = new Map<string, CloudThing>();
-  readonly calls: Record<CloudOperation, number> = { get: 0, create: 0, update: 0, delete: 0 };
+  readonly calls: Record<CloudOperation, number> = { get: 0, list: 0, create: 0, update: 0, delete: 0 };
   /** Observations a create or delete stays in progress for. */
   transitionSteps = 1;
+  /** Added to every call (get, each list page, create, update, delete). */
   latencyMs = 0;
   readonly #failures = new Map<CloudOperation, Failure>();
   #createGate: { promise: Promise<void>; release: () => void } | undefined;
@@ -62,11 +69,33 @@ export class MemoryCloud {
   async get(id: string): Promise<CloudThing | undefined> {
     await this.#enter("get");
     const thing = this.things.get(id);
-    if (!thing) return undefined;
+    return thing ? this.#observed(thing) : undefined;
+  }
+
+  /**
+   * One page of every thing, ordered by id; `after` is the last id of the previous page (keyset
+   * pagination: a thing created or deleted meanwhile never shifts the others). Listing a thing counts
+   * as observing it, as a get does.
+   */
+  async list(after: string | undefined, pageSize: number): Promise<CloudPage> {
+    await this.#enter("list");
+    const ids = [...this.things.keys()].filter((id) => after === undefined || id > after).sort();
+    const page = ids.slice(0, pageSize);
+    const things = page.flatMap((id) => {
+      const thing = this.things.get(id);
+      const seen = thing ? this.#observed(thing) : undefined;
+      return seen ? [seen] : [];
+    });
+    const last = page.at(-1);
+    return ids.length > pageSize && last !== undefined ? { things, next: last } : { things };
+  }
+
+  /** One observation of a thing: a transition in progress moves a step on (a deleted one goes). */
+  #observed(thing: CloudThing): CloudThing | undefined {
     if (thing.stepsLeft > 0) thing.stepsLeft--;
     else if (thing.state === "creating") thing.state = "available";
     else if (thing.state === "deleting") {
-      this.things.delete(id);
+      this.things.delete(thing.id);
       return undefined;
     }
     return structuredClone(thing);
