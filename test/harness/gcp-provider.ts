@@ -93,7 +93,7 @@ export interface GcpEnvironmentOptions {
   readonly region?: string;
   readonly credentials?: "Secret" | "ApplicationDefault";
   readonly deleteTimeout?: string;
-  /** The ProviderConfig's batchObserve (unset: the default, on). */
+  /** The ProviderConfig's batchObserve (unset: the default, off). */
   readonly batchObserve?: boolean;
 }
 
