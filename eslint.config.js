@@ -5,7 +5,7 @@ import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "sandbox/controlplane/**", "crds/**", "deploy/**", ".terraplane/**"] },
+  { ignores: ["node_modules/**", "sandbox/controlplane/**", "crds/**", "deploy/**", ".terraplane/**", "dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

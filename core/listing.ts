@@ -208,7 +208,8 @@ export class Listing<T> {
 
   /** Tells each watched resource that `next` shows changed or gone since `previous`; drops stale watchers. */
   #notify(previous: Snapshot<T>, next: Snapshot<T>): void {
-    const versionOf = this.#source.versionOf ?? ((item: T) => JSON.stringify(item));
+    const source = this.#source;
+    const versionOf = (item: T): string => source.versionOf?.(item) ?? JSON.stringify(item);
     const now = this.#now();
     for (const [id, watcher] of this.#watchers) {
       if (now - watcher.readAt > WATCHER_LIFETIME_POLLS * watcher.maxAgeMs) {
