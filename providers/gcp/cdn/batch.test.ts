@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { CallOptions, Managed, Observation, OperationRef } from "../../../core/provider.ts";
-import { FakeCompute } from "../compute/fake-compute.ts";
-import { fakeListings } from "../compute/fake-listings.ts";
-import { chainApis } from "../compute/listed-api.ts";
+import type { Managed } from "../../../core/provider.ts";
+import { batchMode, converge, partReads } from "../compute/fake-batch.ts";
+import type { BatchMode } from "../compute/fake-batch.ts";
 import { CdnClient } from "./client.ts";
 import { CdnParameters } from "./schema.ts";
 import type { CdnObservation } from "./schema.ts";
@@ -19,51 +18,9 @@ const cdn = (): Cdn => ({
   spec: { forProvider: CdnParameters.parse({ origin: { bucketName: "assets-bucket" } }), managementPolicies: ["*"], providerConfigRef: { kind: "ProviderConfig", name: "default" } },
 });
 
-interface Mode {
-  readonly fake: FakeCompute;
-  readonly mr: Cdn;
-  observe(maxAgeMs?: number): Promise<Observation<CdnObservation>>;
-  reconcile(maxAgeMs?: number): Promise<Observation<CdnObservation>>;
-}
-
-function mode(batch: boolean): Mode {
-  const fake = new FakeCompute();
-  const listings = batch ? fakeListings(fake).listingOf : undefined;
-  const mr = cdn();
-  const client = (): CdnClient => new CdnClient({ ...chainApis(fake.api(), listings), project: "p" });
-  const opts = (maxAgeMs: number): CallOptions => ({ signal: new AbortController().signal, maxAgeMs });
-  return {
-    fake,
-    mr,
-    observe: (maxAgeMs = 60_000) => client().observe(mr, opts(maxAgeMs)),
-    async reconcile(maxAgeMs = 60_000) {
-      const c = client();
-      const obs = await c.observe(mr, opts(maxAgeMs));
-      const record = (ref: OperationRef | undefined): void => {
-        const pendingOperation = ref ? { ...ref, startedAt: "2026-01-01T00:00:00Z" } : undefined;
-        mr.status = { ...mr.status, pendingOperation, ...(obs.exists && obs.atProvider ? { atProvider: obs.atProvider } : {}), observedGeneration: mr.metadata.generation };
-      };
-      if (!obs.exists) record((await c.create(mr)).pendingOperation);
-      else if (obs.diff.length > 0 && !obs.pendingOperation) record((await c.update(mr, obs.diff)).pendingOperation);
-      else record(obs.pendingOperation);
-      return obs;
-    },
-  };
-}
-
-async function converge(modes: readonly Mode[], maxAgeMs?: number): Promise<Observation<CdnObservation>[][]> {
-  const seen: Observation<CdnObservation>[][] = modes.map(() => []);
-  for (let i = 0; i < 20; i++) {
-    const obs = await Promise.all(modes.map((m) => m.reconcile(maxAgeMs)));
-    obs.forEach((o, j) => seen[j]?.push(o));
-    if (obs.every((o) => o.exists && o.ready === "Available" && o.diff.length === 0 && !o.pendingOperation)) return seen;
-    for (const m of modes) m.fake.finish();
-  }
-  throw new Error("did not converge");
-}
-
-const reads = (fake: FakeCompute): number => fake.calls.filter((c) => c.verb === "get" && c.collection !== "operations").length;
-const since = (m: Mode, n: number): string[] => m.fake.mutations().slice(n);
+const mode = (batch: boolean): BatchMode<CdnParameters, CdnObservation> => batchMode(batch, cdn(), (apis) => new CdnClient({ ...apis, project: "p" }));
+const reads = partReads;
+const since = (m: BatchMode<CdnParameters, CdnObservation>, n: number): string[] => m.fake.mutations().slice(n);
 
 describe("CDN: batch observe gives per-resource observe's verdicts", () => {
   it("create → Available, drift corrected, a part deleted out of band recreated, and no per-part read in steady state", async () => {

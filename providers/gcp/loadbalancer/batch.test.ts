@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { PendingOperation } from "../../../core/managed.ts";
-import type { CallOptions, Managed, Observation, OperationRef } from "../../../core/provider.ts";
-import { FakeCompute } from "../compute/fake-compute.ts";
-import { fakeListings } from "../compute/fake-listings.ts";
-import { chainApis } from "../compute/listed-api.ts";
+import type { Managed } from "../../../core/provider.ts";
+import { batchMode, converge, partReads } from "../compute/fake-batch.ts";
+import type { BatchMode } from "../compute/fake-batch.ts";
 import { OperationLedger } from "../compute/operations.ts";
 import { LoadBalancerClient } from "./client.ts";
 import { LoadBalancerParameters } from "./schema.ts";
@@ -33,56 +31,11 @@ function lb(): Lb {
   };
 }
 
-const recorded = (ref: OperationRef | undefined): PendingOperation | undefined => (ref ? { ...ref, startedAt: "2026-01-01T00:00:00Z" } : undefined);
-
-interface Mode {
-  readonly fake: FakeCompute;
-  readonly mr: Lb;
-  /** A poll's call options: with a listing age for batch observe. */
-  observe(maxAgeMs?: number): Promise<Observation<LoadBalancerObservation>>;
-  reconcile(maxAgeMs?: number): Promise<Observation<LoadBalancerObservation>>;
-}
-
-function mode(batch: boolean): Mode {
-  const fake = new FakeCompute();
+function mode(batch: boolean): BatchMode<LoadBalancerParameters, LoadBalancerObservation> {
   const ledger = new OperationLedger();
-  const listings = batch ? fakeListings(fake).listingOf : undefined;
-  const mr = lb();
-  const client = (): LoadBalancerClient => new LoadBalancerClient({ ...chainApis(fake.api(), listings), project: "p", ledger });
-  const opts = (maxAgeMs: number): CallOptions => ({ signal: new AbortController().signal, maxAgeMs });
-  const m: Mode = {
-    fake,
-    mr,
-    observe: (maxAgeMs = 60_000) => client().observe(mr, opts(maxAgeMs)),
-    async reconcile(maxAgeMs = 60_000) {
-      const c = client();
-      const obs = await c.observe(mr, opts(maxAgeMs));
-      const status = mr.status ?? {};
-      mr.status = status;
-      if (!obs.exists) status.pendingOperation = recorded((await c.create(mr)).pendingOperation);
-      else {
-        if (obs.atProvider) status.atProvider = obs.atProvider;
-        status.pendingOperation = recorded(obs.diff.length > 0 && !obs.pendingOperation ? (await c.update(mr, obs.diff)).pendingOperation : obs.pendingOperation);
-      }
-      return obs;
-    },
-  };
-  return m;
+  return batchMode(batch, lb(), (apis) => new LoadBalancerClient({ ...apis, project: "p", ledger }));
 }
-
-/** Reconciles both, finishing operations in between, until Available with nothing to do; every observation of each. */
-async function converge(modes: readonly Mode[], maxAgeMs?: number): Promise<Observation<LoadBalancerObservation>[][]> {
-  const seen: Observation<LoadBalancerObservation>[][] = modes.map(() => []);
-  for (let i = 0; i < 20; i++) {
-    const obs = await Promise.all(modes.map((m) => m.reconcile(maxAgeMs)));
-    obs.forEach((o, j) => seen[j]?.push(o));
-    if (obs.every((o) => o.exists && o.ready === "Available" && o.diff.length === 0 && !o.pendingOperation && modes.every((m) => !m.mr.status?.pendingOperation))) return seen;
-    for (const m of modes) m.fake.finish();
-  }
-  throw new Error("did not converge");
-}
-
-const reads = (fake: FakeCompute): number => fake.calls.filter((c) => c.verb === "get" && c.collection !== "operations").length;
+const reads = partReads;
 
 describe("LoadBalancer: batch observe gives per-resource observe's verdicts", () => {
   it("create → Available, drift corrected, a part deleted out of band recreated, and no per-part read in steady state", async () => {
