@@ -9,6 +9,7 @@ import { isConflict, isNotFound } from "./kube/errors.ts";
 import type { EventRecorder } from "./kube/events.ts";
 import { SupervisedInformer } from "./kube/informer.ts";
 import { KubeManagedWriter } from "./kube/managed-client.ts";
+import { MAX_CACHE_LAG_MS, SelfWrites } from "./kube/self-writes.ts";
 import type { ManagedWriter } from "./kube/managed-client.ts";
 import type { Metrics } from "./metrics.ts";
 import { invalidSpecMessage, managedParser } from "./parse.ts";
@@ -47,6 +48,7 @@ export class KindController<F = unknown, A = unknown> {
   readonly #reconciler: ManagedReconciler<F, A>;
   readonly #parser: ManagedParser<F, A>;
   readonly #writer: ManagedWriter<F, A>;
+  readonly #selfWrites: SelfWrites;
   readonly #abort = new AbortController();
   readonly #timeoutMs: number;
   // Per running reconcile, what promote() fires (see WorkQueueOptions.onPromote).
@@ -60,7 +62,10 @@ export class KindController<F = unknown, A = unknown> {
     this.#parser = managedParser(managed);
     const type = { group: managed.group, version: managed.version, kind: managed.kind, plural: managed.plural };
     const log = options.log.child({ kind: managed.kind, group: managed.group });
-    this.#writer = new KubeManagedWriter<F, A>(options.kc, type, (obj) => this.#parser.parse(obj));
+    // The writer tells the informer which versions are its own, so they do not wake the object again,
+    // and handle() which objects the cache has not caught up with.
+    this.#selfWrites = new SelfWrites();
+    this.#writer = new KubeManagedWriter<F, A>(options.kc, type, (obj) => this.#parser.parse(obj), this.#selfWrites);
     const resolver = new KubeConnectResolver(options.kc, managed.group, managed.version);
     this.#reconciler = new ManagedReconciler<F, A>({
       connector,
@@ -84,6 +89,7 @@ export class KindController<F = unknown, A = unknown> {
       type,
       ...(options.namespace ? { namespace: options.namespace } : {}),
       log,
+      selfWrites: this.#selfWrites,
       onChange: (obj, change) => {
         if (change === "deleted") this.#forget(obj);
         else options.queue.add(this.#key(obj), "event");
@@ -116,6 +122,7 @@ export class KindController<F = unknown, A = unknown> {
       this.#o.queue.forget(key);
       return;
     }
+    if (this.#waitForCache(key, obj, priority)) return;
     const kindLabel = this.#o.registered.managed.kind;
     const end = this.#o.metrics.reconcileDuration.startTimer({ kind: kindLabel });
     let outcome: Outcome = { type: "error", terminal: false };
@@ -133,12 +140,26 @@ export class KindController<F = unknown, A = unknown> {
     }
   }
 
-  /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
+  /**
+   * True when the cache has not yet seen this controller's own last write of the object: the
+   * reconcile waits for it (the watch delivering it queues the key again), rather than act on the
+   * version before. If it never comes, the key runs after MAX_CACHE_LAG_MS all the same.
+   */
+  #waitForCache(key: string, obj: KubernetesObject, priority: Priority): boolean {
+    const cacheKey = `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+    if (!this.#selfWrites.behind(cacheKey)) return false;
+    this.#o.metrics.cacheWaits.inc({ kind: this.#o.registered.managed.kind });
+    this.#selfWrites.whenSeen(cacheKey, () => this.#o.queue.add(key, priority));
+    this.#o.queue.addAfter(key, MAX_CACHE_LAG_MS, priority);
+    return true;
+  }
+
   /** A user's edit of `key` arrived while it reconciles as a poll: its calls still waiting for budget go ahead. */
   promote(key: string): void {
     this.#promotions.get(key)?.abort();
   }
 
+  /** One reconcile under a signal that fires on shutdown or once the kind's deadline passes. */
   async #reconcileWithin(obj: KubernetesObject, priority: Priority, promoted: AbortSignal): Promise<Outcome> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
     const parsed = this.#parser.parse(obj);
@@ -162,7 +183,9 @@ export class KindController<F = unknown, A = unknown> {
         else queue.addRateLimited(key, "poll");
         return;
       case "conflict":
-        queue.add(key, "event");
+        // Someone else's write the cache has not shown yet: its watch event queues the key again;
+        // backing off meanwhile keeps a stale cache from turning into a loop of 409s.
+        queue.addRateLimited(key, "event");
         return;
       case "done":
         queue.forget(key);

@@ -18,6 +18,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly cacheWaits = new Counter({
+    name: "terraplane_cache_waits_total",
+    help: "Reconciles put off, by kind, because the informer's cache had not yet seen the controller's own last write of the object.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
   /** Read at scrape time: set by the manager to the work queue's depths. */
   queueDepths: () => Readonly<Record<string, number>> = () => ({});
   readonly queueDepth = new Gauge({

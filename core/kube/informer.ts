@@ -2,7 +2,9 @@ import { CustomObjectsApi, makeInformer } from "@kubernetes/client-node";
 import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Annotations } from "../managed.ts";
+import { objectKey as keyOf } from "./managed-client.ts";
 import type { ResourceType } from "./managed-client.ts";
+import type { SelfWrites } from "./self-writes.ts";
 import { WatchFailures } from "./watch-failures.ts";
 
 export type ChangeKind = "added" | "changed" | "deleted";
@@ -19,6 +21,8 @@ export interface SupervisedInformerOptions {
   readonly labelSelector?: string;
   /** What, if changed, is forwarded as "changed" (default reconcileFingerprint: status writes are not). */
   readonly fingerprint?: (obj: KubernetesObject) => string;
+  /** The controller's own writes: one of them coming back is not forwarded (see SelfWrites). */
+  readonly selfWrites?: SelfWrites;
 }
 
 /**
@@ -65,6 +69,7 @@ export class SupervisedInformer {
     this.#informer.on("delete", (obj) => {
       this.#recovered();
       this.#fingerprints.delete(keyOf(obj));
+      options.selfWrites?.forget(keyOf(obj));
       options.onChange(obj, "deleted");
     });
     this.#informer.on("error", (err: unknown) => this.#onError(err));
@@ -98,9 +103,16 @@ export class SupervisedInformer {
     this.#recovered();
     const key = keyOf(obj);
     const fingerprint = (this.#o.fingerprint ?? reconcileFingerprint)(obj);
-    if (change === "changed" && this.#fingerprints.get(key) === fingerprint) return;
+    const unchanged = this.#fingerprints.get(key) === fingerprint;
     this.#fingerprints.set(key, fingerprint);
-    this.#o.onChange(obj, change);
+    const forward = (): void => this.#o.onChange(obj, change);
+    if (change === "added") {
+      forward();
+      return;
+    }
+    // Told to SelfWrites even when unchanged, so a status write of ours is not looked for again.
+    const now = this.#o.selfWrites?.arrived(key, obj.metadata?.resourceVersion, unchanged ? undefined : forward) ?? true;
+    if (now && !unchanged) forward();
   }
 
   #onError(err: unknown): void {
@@ -137,9 +149,6 @@ export function trimForCache(obj: KubernetesObject): void {
   if (annotations) for (const key of UNREAD_ANNOTATIONS) delete annotations[key];
 }
 
-function keyOf(obj: KubernetesObject): string {
-  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
-}
 
 /**
  * What, if changed, needs a reconcile: the spec (generation), annotations (pause, refresh request,

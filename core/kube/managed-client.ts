@@ -2,6 +2,7 @@ import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions 
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { Parsed, RawObject } from "../parse.ts";
 import type { Managed } from "../provider.ts";
+import type { SelfWrites } from "./self-writes.ts";
 
 export const FIELD_MANAGER = "terraplane";
 
@@ -29,8 +30,11 @@ export type WrittenMetadata = Managed["metadata"];
 export interface ManagedWriter<F = unknown, A = unknown> {
   /** Returns the metadata as written (a metadata patch changes nothing else the reconciler holds). */
   patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<WrittenMetadata>;
-  /** Merges fields into spec.forProvider and returns the object re-parsed by its kind's schema. */
-  patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>): Promise<Managed<F, A>>;
+  /**
+   * Merges fields into spec.forProvider (and `annotations` into the metadata, in the same write),
+   * conditional on the resourceVersion read, and returns the object re-parsed by its kind's schema.
+   */
+  patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>, annotations?: Readonly<Record<string, string>>): Promise<Managed<F, A>>;
   /** A JSON merge patch of `.status`: `null` removes a field. */
   patchStatus(mr: Managed, status: Readonly<Record<string, unknown>>): Promise<void>;
 }
@@ -40,12 +44,15 @@ export class KubeManagedWriter<F = unknown, A = unknown> implements ManagedWrite
   readonly #custom: CustomObjectsApi;
   readonly #type: ResourceType;
   readonly #parse: (obj: RawObject) => Parsed<F, A>;
+  readonly #selfWrites: SelfWrites | undefined;
 
-  constructor(kc: KubeConfig, type: ResourceType, parse: (obj: RawObject) => Parsed<F, A>) {
+  /** `selfWrites` learns each version this writer produced that the reconciler carries on from. */
+  constructor(kc: KubeConfig, type: ResourceType, parse: (obj: RawObject) => Parsed<F, A>, selfWrites?: SelfWrites) {
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#type = type;
     this.#parse = parse;
+    this.#selfWrites = selfWrites;
   }
 
   async patchMetadata(mr: Managed, patch: MetadataPatch, opts: { precondition: boolean }): Promise<WrittenMetadata> {
@@ -56,20 +63,27 @@ export class KubeManagedWriter<F = unknown, A = unknown> implements ManagedWrite
       ...(patch.annotations ? { annotations: { ...patch.annotations } } : {}),
       ...(patch.finalizers ? { finalizers: [...patch.finalizers] } : {}),
     };
-    const written = await this.#patch({ ...this.#header(), metadata });
+    const written = await this.#tracked(mr, () => this.#patch({ ...this.#header(), metadata }), (w) => sameGeneration(mr, w.metadata));
     return { ...written.metadata, name: mr.metadata.name, namespace: mr.metadata.namespace };
   }
 
-  async patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>): Promise<Managed<F, A>> {
-    const metadata = { name: mr.metadata.name, namespace: mr.metadata.namespace, resourceVersion: mr.metadata.resourceVersion };
-    const parsed = this.#parse(await this.#patch({ ...this.#header(), metadata, spec: { forProvider: fields } }));
+  async patchForProvider(mr: Managed<F, A>, fields: Readonly<Record<string, unknown>>, annotations?: Readonly<Record<string, string>>): Promise<Managed<F, A>> {
+    const metadata = {
+      name: mr.metadata.name,
+      namespace: mr.metadata.namespace,
+      resourceVersion: mr.metadata.resourceVersion,
+      ...(annotations ? { annotations: { ...annotations } } : {}),
+    };
+    // The reconciler carries on from the object returned, new generation and all: the write is ours.
+    const written = await this.#tracked(mr, () => this.#patch({ ...this.#header(), metadata, spec: { forProvider: fields } }), (w) => w.metadata?.resourceVersion);
+    const parsed = this.#parse(written);
     // Late initialisation writes values the cloud reported; one the schema refuses is a provider bug.
     if (!parsed.ok) throw new Error(`${this.#type.kind} ${mr.metadata.namespace}/${mr.metadata.name}: the spec written by late initialisation is invalid: ${parsed.problems}`);
     return parsed.managed;
   }
 
   async patchStatus(mr: Managed, status: Readonly<Record<string, unknown>>): Promise<void> {
-    await this.#custom.patchNamespacedCustomObjectStatus(
+    const write = (): Promise<unknown> => this.#custom.patchNamespacedCustomObjectStatus(
       {
         group: this.#type.group,
         version: this.#type.version,
@@ -81,6 +95,12 @@ export class KubeManagedWriter<F = unknown, A = unknown> implements ManagedWrite
       },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
+    await this.#tracked(mr, write, (w) => sameGeneration(mr, metadataOf(w)));
+  }
+
+  /** One write, told to the informer's SelfWrites (when there is one) as it starts and ends. */
+  #tracked<T>(mr: Managed, run: () => Promise<T>, ours: (written: T) => string | undefined): Promise<T> {
+    return this.#selfWrites ? this.#selfWrites.write(objectKey(mr), run, ours) : run();
   }
 
   #header(): { apiVersion: string; kind: string } {
@@ -90,4 +110,26 @@ export class KubeManagedWriter<F = unknown, A = unknown> implements ManagedWrite
   async #patch<T extends KubernetesObject>(body: T): Promise<KubernetesObject> {
     return this.#objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
   }
+}
+
+/**
+ * A metadata or status write's version, when the generation is the one the reconciler read: otherwise
+ * someone changed the spec in between, and that change must wake the object (undefined: not ours).
+ */
+function sameGeneration(mr: Managed, written: KubernetesObject["metadata"]): string | undefined {
+  return written?.generation === mr.metadata.generation ? written?.resourceVersion : undefined;
+}
+
+/** The informer's key for an object: `namespace/name`. */
+export function objectKey(obj: { readonly metadata?: { readonly namespace?: string | undefined; readonly name?: string | undefined } | undefined }): string {
+  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+function metadataOf(value: unknown): KubernetesObject["metadata"] {
+  if (typeof value !== "object" || value === null || !("metadata" in value)) return undefined;
+  const metadata = value.metadata;
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const resourceVersion = "resourceVersion" in metadata && typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : undefined;
+  const generation = "generation" in metadata && typeof metadata.generation === "number" ? metadata.generation : undefined;
+  return { ...(resourceVersion !== undefined ? { resourceVersion } : {}), ...(generation !== undefined ? { generation } : {}) };
 }
