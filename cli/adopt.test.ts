@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { widen, widened } from "./adopt.ts";
 import type { PolicyWriter } from "./adopt.ts";
 
-// adopt's one write: conditional on the resourceVersion it planned. The controller stamps
-// status.lastSyncTime on every poll, so a conflict is usually a status write alone: retried on the
+// adopt's one write: conditional on the resourceVersion it planned. The controller writes status
+// (conditions, lastSyncTime) from time to time, so a conflict is usually a status write alone: retried on the
 // new version while the spec (generation) and the import-dropped annotation are unchanged; any other
 // change since the plan is refused, never adopted blind.
 

@@ -120,8 +120,8 @@ async function adoptOne(a: Adopter, t: Target): Promise<Verdict> {
 
 /**
  * The policy patch, conditional on the version planned: a spec edited since is planned again, never
- * adopted blind. The controller stamps status.lastSyncTime on every poll, which changes the
- * resourceVersion but not the spec (the generation): such a conflict is retried on the new version.
+ * adopted blind. The controller's status writes (conditions, lastSyncTime) change the resourceVersion
+ * but not the spec (the generation): such a conflict is retried on the new version.
  */
 export async function widen(a: Pick<Adopter, "objects" | "want">, raw: KubernetesObject): Promise<void> {
   const obj = Adoptable.parse(raw);

@@ -109,7 +109,10 @@ export const commonStatusShape = {
     .optional()
     .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
   observedGeneration: z.number().int().optional(),
-  lastSyncTime: z.string().optional().describe("When Terraplane last observed the cloud resource successfully."),
+  lastSyncTime: z
+    .string()
+    .optional()
+    .describe("When Terraplane last recorded a successful observation of the cloud resource. It observes every poll interval; one that finds nothing new is recorded at least every fourth poll, and at once after a reconcile-requested-at request."),
   drift: DriftStatus.optional().describe("The last drift detected between spec and cloud."),
   diff: z
     .array(FieldDrift)

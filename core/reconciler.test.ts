@@ -391,3 +391,42 @@ describe("why a reconcile runs, as the provider is told", () => {
     expect(priorities).toEqual(["poll+promotable", "event", "event", "event"]);
   });
 });
+
+describe("a poll that finds nothing new", () => {
+  /** The object as the first reconcile's status write left it, lastSyncTime `minutesAgo` before the harness's now. */
+  function steady(status: Readonly<Record<string, unknown>> | undefined, minutesAgo: number, annotations: Record<string, string> = {}): Managed {
+    const object = mr({ finalizers: [FINALIZER], annotations });
+    const lastSyncTime = new Date(Date.parse("2026-11-21T12:00:00Z") - minutesAgo * 60_000).toISOString();
+    // A merge patch's nulls remove fields: the API server keeps none of them.
+    const kept = Object.fromEntries(Object.entries(status ?? {}).filter(([, v]) => v !== null));
+    object.status = { ...kept, lastSyncTime };
+    return object;
+  }
+
+  it("writes status only on this process's first look, every fourth poll, and when a new observation was asked for", async () => {
+    const { statuses, reconcile } = harness({ observation: available() });
+    await reconcile(mr({ finalizers: [FINALIZER] }));
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0]?.lastSyncTime).toBe("2026-11-21T12:00:00.000Z");
+    const written = statuses[0];
+
+    await reconcile(steady(written, 1));
+    await reconcile(steady(written, 3));
+    expect(statuses).toHaveLength(1);
+
+    await reconcile(steady(written, 4));
+    expect(statuses).toHaveLength(2);
+    expect(statuses[1]?.lastSyncTime).toBe("2026-11-21T12:00:00.000Z");
+
+    await reconcile(steady(written, 1, { [Annotations.reconcileRequestedAt]: "2026-11-21T11:59:30.000Z" }));
+    expect(statuses).toHaveLength(3);
+  });
+
+  it("still writes at once when anything but the time changed", async () => {
+    const { statuses, reconcile } = harness({ observation: available({ atProvider: { size: 2 } }) });
+    await reconcile(mr({ finalizers: [FINALIZER] }));
+    await reconcile(steady({ ...statuses[0], atProvider: { size: 1 } }, 1));
+    expect(statuses).toHaveLength(2);
+    expect(statuses[1]?.atProvider).toEqual({ size: 2 });
+  });
+});

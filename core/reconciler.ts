@@ -52,6 +52,13 @@ export interface ReconcilerOptions<F = unknown, A = unknown> {
 }
 
 /**
+ * A poll that finds nothing new writes status only every this many poll intervals, to bring
+ * lastSyncTime forward. Four keeps it within `terraplane plan`'s default --max-age (5m) at the
+ * default 60 s poll.
+ */
+export const SYNC_STAMP_POLLS = 4;
+
+/**
  * The managed-resource reconciler: one pass of observe → (create | late-initialise → update) or
  * observe → delete, writing conditions, drift and events. One instance per kind; between calls it
  * keeps only what Generations remembers per object, freed by `forget` when the object is deleted.
@@ -60,6 +67,8 @@ export interface ReconcilerOptions<F = unknown, A = unknown> {
 export class ManagedReconciler<F = unknown, A = unknown> {
   readonly #o: ReconcilerOptions<F, A>;
   readonly #generations = new Generations();
+  // Objects whose lastSyncTime this process has written (see #syncDue).
+  readonly #stamped = new Set<string>();
   // Why each running reconcile runs, by its signal (one per reconcile), so every contract call it
   // makes carries the priority without threading it through each step; weak, so nothing outlives it.
   readonly #priorities = new WeakMap<AbortSignal, { priority: CallPriority; promoted?: AbortSignal | undefined }>();
@@ -70,12 +79,13 @@ export class ManagedReconciler<F = unknown, A = unknown> {
 
   /** How many objects' generations are remembered (for tests and leak checks). */
   get remembered(): number {
-    return this.#generations.size;
+    return Math.max(this.#generations.size, this.#stamped.size);
   }
 
   /** The object is gone from the cluster: drop what is remembered about it. */
   forget(uid: string): void {
     this.#generations.forget(uid);
+    this.#stamped.delete(uid);
   }
 
   /**
@@ -200,19 +210,28 @@ export class ManagedReconciler<F = unknown, A = unknown> {
         return this.#fail(current, EventReason.CannotPublishConnectionDetails, "cannot write the connection secret", err);
       }
     }
+    return this.#settle(current, external, obs, signal);
+  }
+
+  /** An observation recorded, the rest of it: update when it differs from spec, else status as observed. */
+  async #settle(current: Managed<F, A>, external: ExternalClient<F, A>, obs: ExistingObservation<A>, signal: AbortSignal): Promise<Outcome> {
     const plan = planOf(current, obs, this.#o.externalName);
     if (differsFromSpec(plan)) return this.#update(current, external, { obs, plan }, signal);
     const upToDate = plan.reason === "up-to-date";
 
     const readiness = obs.ready ?? "Available";
     if (upToDate) this.#generations.converged(current);
-    await this.#writeStatus(current, [ready(readiness, obs.message), synced("ReconcileSuccess")], {
-      atProvider: obs.atProvider ?? null,
-      lastSyncTime: this.#now(),
-      pendingOperation: this.#operation(current, obs.pendingOperation),
-      ...observedDiff(plan),
-      ...(upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
-    });
+    await this.#writeStatus(
+      current,
+      [ready(readiness, obs.message), synced("ReconcileSuccess")],
+      {
+        atProvider: obs.atProvider ?? null,
+        pendingOperation: this.#operation(current, obs.pendingOperation),
+        ...observedDiff(plan),
+        ...(upToDate ? resolvedDrift(current.status?.drift, this.#now()) : {}),
+      },
+      { observed: true },
+    );
     // Creating and deleting are looked at again soon; a resource that is merely Unavailable (a long
     // maintenance state) is polled at its normal interval, not hammered.
     const inFlight = obs.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
@@ -385,7 +404,12 @@ export class ManagedReconciler<F = unknown, A = unknown> {
    * Writes status through the status subresource only when something changed; fields in `extra` set
    * to null are removed. observedGeneration is always stamped.
    */
-  async #writeStatus(mr: Managed, conditions: readonly ConditionInput[], extra: Readonly<Record<string, unknown>> = {}): Promise<void> {
+  async #writeStatus(
+    mr: Managed,
+    conditions: readonly ConditionInput[],
+    extra: Readonly<Record<string, unknown>> = {},
+    opts: { readonly observed?: boolean } = {},
+  ): Promise<void> {
     const status: ManagedStatus = mr.status ?? {};
     const next: Record<string, unknown> = {
       conditions: setConditions(status.conditions, conditions, mr.metadata.generation, this.#now()),
@@ -393,8 +417,26 @@ export class ManagedReconciler<F = unknown, A = unknown> {
       ...extra,
     };
     const changed = Object.entries(next).some(([key, value]) => !isDeepStrictEqual(value ?? undefined, (status as Record<string, unknown>)[key]));
-    if (changed) await this.#o.writer.patchStatus(mr, next);
+    // An observation that changed nothing else is recorded only when its lastSyncTime is due.
+    const stamp = opts.observed === true && (changed || this.#syncDue(mr));
+    if (changed || stamp) await this.#o.writer.patchStatus(mr, stamp ? { ...next, lastSyncTime: this.#now() } : next);
+    if (stamp && mr.metadata.uid) this.#stamped.add(mr.metadata.uid);
     this.#generations.statusWritten(mr);
+  }
+
+  /**
+   * Whether an observation that found nothing new is still written, for its lastSyncTime alone:
+   * not on every poll (at 10,000 resources that was one API write per resource per poll interval,
+   * a third of what the API server could take), but at least every SYNC_STAMP_POLLS polls, on this
+   * process's first observation of the object, and when someone asked for a new observation since
+   * the last one (terraplane plan --refresh). See docs/adr/0021.
+   */
+  #syncDue(mr: Managed): boolean {
+    const last = mr.status?.lastSyncTime;
+    if (last === undefined || !this.#stamped.has(mr.metadata.uid ?? "")) return true;
+    const requested = mr.metadata.annotations?.[Annotations.reconcileRequestedAt];
+    if (requested !== undefined && requested >= last) return true;
+    return Date.parse(this.#now()) - Date.parse(last) >= SYNC_STAMP_POLLS * this.#poll(mr);
   }
 
   /** One contract call, timed and counted, abandoned when the reconcile's signal fires. */
