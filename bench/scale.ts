@@ -7,6 +7,7 @@
 // cloud's calls per poll interval in steady state (reads and writes apart, counted by the cloud),
 // and the controller's peak RSS. A benchmark, not a test: one JSON line on stdout, a one-line
 // summary and progress on stderr. Whatever happens it stops its controllers and removes what it made.
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,6 +16,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { toYaml } from "../core/crd/generate.ts";
 import { loadKubeConfig } from "../core/kube/kubeconfig.ts";
+import { controllerNodeFlags } from "../sandbox/launcher/controller-entry.ts";
 import { repoRoot } from "../sandbox/launcher/paths.ts";
 import { doubleProvider } from "../test/doubles/double-provider.ts";
 import { positiveArg, sandboxForRun } from "./_common.ts";
@@ -38,8 +40,11 @@ const { values } = parseArgs({
     "steady-seconds": { type: "string", default: "0" },
     // Which runs, in order: "batch,per-resource" (default), or one of them.
     modes: { type: "string", default: "batch,per-resource" },
-    // Extra node flags for the controller, space-separated: "--cpu-prof --cpu-prof-dir=/tmp/prof", "--max-old-space-size=256".
+    // Extra node flags for the controller, space-separated, after the ones it ships with
+    // (cli/controller-node-flags): "--cpu-prof --cpu-prof-dir=/tmp/prof", "--max-semi-space-size=16".
     "controller-node-args": { type: "string", default: "" },
+    // The controller as it ships, bundled (scripts/controller-bundle.sh), or its TypeScript source.
+    "controller-from": { type: "string", default: "bundle" },
     "timeout-seconds": { type: "string", default: "1800" },
   },
 });
@@ -216,11 +221,20 @@ async function measure(m: Measuring): Promise<RunResult> {
   };
 }
 
+/** bench/core-controller.ts, bundled as `terraplane run` is (docs/adr/0017) unless --controller-from source. */
+function controllerScript(): string {
+  const from = values["controller-from"];
+  if (from === "source") return join(repoRoot, "bench", "core-controller.ts");
+  if (from !== "bundle") throw new Error(`--controller-from takes bundle or source (got ${from})`);
+  return execFileSync(join(repoRoot, "scripts", "controller-bundle.sh"), ["bench/core-controller.ts"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
 function startController(kubeconfig: string, where: Where): Promise<Child<z.infer<typeof Ready>>> {
-  const script = join(repoRoot, "bench", "core-controller.ts");
+  const script = controllerScript();
   return startChild({
     command: process.execPath,
     args: [
+      ...controllerNodeFlags(),
       ...values["controller-node-args"].split(" ").filter(Boolean),
       "--disable-warning=ExperimentalWarning",
       script,

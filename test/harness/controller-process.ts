@@ -25,7 +25,25 @@ export type LogLine = z.infer<typeof LogLineSchema>;
 export function startController(kubeconfig: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): ControllerProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.KUBECONFIG;
-  const child = spawn(process.execPath, [...controllerEntry(), "run", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  return watchController(process.execPath, [...controllerEntry(), "run", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", ...args], { cwd: repoRoot, env });
+}
+
+/** The health server's URL once the controller serves it. */
+export async function healthUrl(controller: ControllerProcess, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const url = controller.logged("serving /healthz, /readyz and /metrics")?.url;
+    if (url) return url;
+    if (controller.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`no health URL (exit ${String(controller.child.exitCode)}): ${controller.lines.slice(-20).join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A controller started some other way (`file args...`, e.g. an image's entry point), watched the same. */
+export function watchController(file: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ControllerProcess {
+  const child = spawn(file, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on("line", (l) => lines.push(l));
   createInterface({ input: child.stderr }).on("line", (l) => lines.push(l));
