@@ -24,6 +24,8 @@ interface HarnessOptions {
   created?: CreateResult | undefined;
   /** A create that never answers. */
   createHangs?: boolean;
+  /** What the late-initialising write throws. */
+  lateInitError?: Error;
 }
 
 function harness(opts: HarnessOptions = {}) {
@@ -37,8 +39,9 @@ function harness(opts: HarnessOptions = {}) {
       log.push(`meta${o.precondition ? "!" : ""}:${JSON.stringify(patch)}`);
       return { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...patch.annotations }, finalizers: [...(patch.finalizers ?? mr.metadata.finalizers ?? [])] };
     },
-    async patchForProvider(mr, fields) {
-      log.push(`lateinit:${JSON.stringify(fields)}`);
+    async patchForProvider(mr, fields, annotations) {
+      if (opts.lateInitError) throw opts.lateInitError;
+      log.push(`lateinit:${JSON.stringify(fields)}${annotations ? ` annotations:${JSON.stringify(annotations)}` : ""}`);
       return mr;
     },
     async patchStatus(_mr, status) {
@@ -128,6 +131,7 @@ const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; wa
         "observe",
         `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"},"finalizers":["${FINALIZER}"]}`,
         "create",
+        "observe",
         `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
         "event:Normal:CreatedExternalResource",
         'status:["Ready=Creating","Synced=ReconcileSuccess"]',
@@ -166,6 +170,7 @@ const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; wa
         "observe",
         `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
         "create",
+        "observe",
         `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
         "event:Normal:CreatedExternalResource",
         'status:["Ready=Creating","Synced=ReconcileSuccess"]',
@@ -182,6 +187,7 @@ const cases: Record<string, { reason: string; h: HarnessOptions; mr: Managed; wa
         "observe",
         `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"}}`,
         "create",
+        "observe",
         `meta:{"annotations":{"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"}}`,
         "event:Normal:CreatedExternalResource",
         'status:["Ready=Creating","Synced=ReconcileSuccess"]',
@@ -323,6 +329,55 @@ describe("ManagedReconciler", () => {
     const { statuses, reconcile } = harness({ created: { externalName: "x", pendingOperation: { id: "op-9", action: "create" } } });
     await reconcile(mr());
     expect(statuses.at(-1)?.pendingOperation).toEqual({ id: "op-9", action: "create", startedAt: "2026-11-21T12:00:00.000Z" });
+  });
+
+  describe("the observation right after a create", () => {
+    /** Not there before the create, `after` once it is made. */
+    const appears = (after: Observation): (() => Promise<Observation>) => {
+      let calls = 0;
+      return async () => (calls++ === 0 ? { exists: false } : after);
+    };
+    const succeeded = `"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"`;
+
+    it("records the outcome and the late-initialised fields in one write, and the status as observed", async () => {
+      const { log, statuses, reconcile } = harness({ observe: appears(available({ ready: "Creating", lateInitialized: { color: "red" }, atProvider: { id: "cloud-id-1" } })) });
+      const outcome = await reconcile(mr());
+      expect(log).toEqual([
+        "observe",
+        `meta!:{"annotations":{"${Annotations.createPending}":"2026-11-21T12:00:00.000Z"},"finalizers":["${FINALIZER}"]}`,
+        "create",
+        "observe",
+        `lateinit:{"color":"red"} annotations:{${succeeded}}`,
+        "event:Normal:CreatedExternalResource",
+        "event:Normal:LateInitialized",
+        'status:["Ready=Creating","Synced=ReconcileSuccess"]',
+      ]);
+      expect(statuses.at(-1)?.atProvider).toEqual({ id: "cloud-id-1" });
+      expect(outcome).toEqual({ type: "requeue", afterMs: 5_000 });
+    });
+
+    it("on a conflict records the outcome alone, unconditionally, and late-initialises later", async () => {
+      const { log, reconcile } = harness({ observe: appears(available({ lateInitialized: { color: "red" } })), lateInitError: conflict });
+      await reconcile(mr());
+      expect(log.slice(3)).toEqual(["observe", `meta:{"annotations":{${succeeded}}}`, "event:Normal:CreatedExternalResource", 'status:["Ready=Available","Synced=ReconcileSuccess"]']);
+    });
+
+    it("does not act on a difference seen this early: Creating, and the next look decides", async () => {
+      const { log, reconcile } = harness({ observe: appears(available({ diff: [{ path: "size", desired: 1, observed: 2 }] })) });
+      await reconcile(mr());
+      expect(log).not.toContain("update");
+      expect(log.at(-1)).toBe('status:["Ready=Creating","Synced=ReconcileSuccess"]');
+    });
+
+    it("is not made when the create left an operation to follow, nor trusted when it fails", async () => {
+      const op = harness({ created: { externalName: "cloud-id-1", pendingOperation: { id: "op-1", action: "create" } } });
+      await op.reconcile(mr());
+      expect(op.log.filter((l) => l === "observe")).toHaveLength(1);
+      let calls = 0;
+      const failing = harness({ observe: async () => (calls++ === 0 ? { exists: false } : Promise.reject(new ProviderError("Transient", "503"))) });
+      expect((await failing.reconcile(mr())).type).toBe("requeue");
+      expect(failing.log.slice(4)).toEqual([`meta:{"annotations":{${succeeded}}}`, "event:Normal:CreatedExternalResource", 'status:["Ready=Creating","Synced=ReconcileSuccess"]']);
+    });
   });
 
   describe("deleting an object whose spec is invalid", () => {
