@@ -42,14 +42,20 @@ function harness(opts: HarnessOptions = {}) {
     async patchForProvider(mr, fields, annotations) {
       if (opts.lateInitError) throw opts.lateInitError;
       log.push(`lateinit:${JSON.stringify(fields)}${annotations ? ` annotations:${JSON.stringify(annotations)}` : ""}`);
-      return mr;
+      return annotations ? { ...mr, metadata: { ...mr.metadata, annotations: { ...mr.metadata.annotations, ...annotations } } } : mr;
     },
     async patchStatus(_mr, status) {
       statuses.push(status);
       log.push(`status:${JSON.stringify((status.conditions as { type: string; reason: string }[]).map((c) => `${c.type}=${c.reason}`))}`);
     },
   };
-  const events: EventRecorder = { record: async (_mr, type, reason) => void log.push(`event:${type}:${reason}`) };
+  const messages: string[] = [];
+  const events: EventRecorder = {
+    record: async (_mr, type, reason, message) => {
+      log.push(`event:${type}:${reason}`);
+      messages.push(message);
+    },
+  };
   const connection: ConnectionPublisher = { publish: async () => void log.push("secret"), forget: () => undefined, size: 0 };
   const observeMaxAges: (number | undefined)[] = [];
   const priorities: string[] = [];
@@ -90,7 +96,8 @@ function harness(opts: HarnessOptions = {}) {
     progressIntervalMs: 5_000,
     now: () => new Date("2026-11-21T12:00:00Z"),
   });
-  return { log, statuses, deleted, observeMaxAges, priorities, reconciler, reconcile: (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal) };
+  const reconcile = (mr: Managed, signal = new AbortController().signal): Promise<Outcome> => reconciler.reconcile(mr, signal);
+  return { log, messages, statuses, deleted, observeMaxAges, priorities, reconciler, reconcile };
 }
 
 function mr(overrides: { annotations?: Record<string, string>; finalizers?: string[]; policies?: Managed["spec"]["managementPolicies"]; deletionPolicy?: "Delete" | "Orphan"; deleting?: boolean; generation?: number; observedGeneration?: number } = {}): Managed {
@@ -339,8 +346,8 @@ describe("ManagedReconciler", () => {
     };
     const succeeded = `"${Annotations.createSucceeded}":"2026-11-21T12:00:00.000Z","${Annotations.externalName}":"cloud-id-1"`;
 
-    it("records the outcome and the late-initialised fields in one write, and the status as observed", async () => {
-      const { log, statuses, reconcile } = harness({ observe: appears(available({ ready: "Creating", lateInitialized: { color: "red" }, atProvider: { id: "cloud-id-1" } })) });
+    it("records the outcome and the late-initialised fields in one write and one event, and the status as observed", async () => {
+      const { log, messages, statuses, reconcile } = harness({ observe: appears(available({ ready: "Creating", lateInitialized: { color: "red" }, atProvider: { id: "cloud-id-1" } })) });
       const outcome = await reconcile(mr());
       expect(log).toEqual([
         "observe",
@@ -349,9 +356,9 @@ describe("ManagedReconciler", () => {
         "observe",
         `lateinit:{"color":"red"} annotations:{${succeeded}}`,
         "event:Normal:CreatedExternalResource",
-        "event:Normal:LateInitialized",
         'status:["Ready=Creating","Synced=ReconcileSuccess"]',
       ]);
+      expect(messages).toEqual(['created "cloud-id-1"; filled unset fields from the cloud: color']);
       expect(statuses.at(-1)?.atProvider).toEqual({ id: "cloud-id-1" });
       expect(outcome).toEqual({ type: "requeue", afterMs: 5_000 });
     });

@@ -202,8 +202,9 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     // What the create returned (a generated password) and what the observation shows (the endpoint), in one write.
     const details = result.connectionDetails || seen?.connectionDetails ? { ...result.connectionDetails, ...seen?.connectionDetails } : undefined;
     if (details) await this.#o.connection.publish(current, details);
-    await this.#o.events.record(current, "Normal", EventReason.CreatedExternalResource, `created ${this.#describeName(current)}`);
-    if (recorded.filled.length > 0) await this.#lateInitializedEvent(current, recorded.filled);
+    // Fields filled in by the same write are told in the same event (one API write fewer per create).
+    const filled = recorded.filled.length > 0 ? `; ${filledMessage(recorded.filled)}` : "";
+    await this.#o.events.record(current, "Normal", EventReason.CreatedExternalResource, `created ${this.#describeName(current)}${filled}`);
     // Observed in step with the spec: carry on as any observation would (status as observed). A
     // difference seen this early is not acted on: the next look, a progress interval on, decides.
     if (seen && seen.diff.length === 0) return this.#settle(current, external, { ...seen, lateInitialized: undefined }, signal);
@@ -304,13 +305,10 @@ export class ManagedReconciler<F = unknown, A = unknown> {
     const fields = obs.lateInitialized ?? {};
     if (Object.keys(fields).length === 0 || !allowed(mr, "LateInitialize")) return mr;
     const current = await this.#o.writer.patchForProvider(mr, fields);
-    await this.#lateInitializedEvent(current, Object.keys(fields));
+    await this.#o.events.record(current, "Normal", EventReason.LateInitialized, filledMessage(Object.keys(fields)));
     return current;
   }
 
-  async #lateInitializedEvent(mr: Managed<F, A>, fields: readonly string[]): Promise<void> {
-    await this.#o.events.record(mr, "Normal", EventReason.LateInitialized, `filled unset fields from the cloud: ${[...fields].sort().join(", ")}`);
-  }
 
   /**
    * The provider found the resource by something other than its recorded name (an ownership tag after
@@ -582,4 +580,8 @@ function fieldList(diff: readonly FieldDiff[]): string {
 function inFlight(mr: Managed): boolean {
   const readiness = conditionOf(mr.status?.conditions, "Ready")?.reason;
   return mr.metadata.deletionTimestamp !== undefined || mr.status?.pendingOperation !== undefined || readiness === "Creating" || readiness === "Deleting";
+}
+
+function filledMessage(fields: readonly string[]): string {
+  return `filled unset fields from the cloud: ${[...fields].sort().join(", ")}`;
 }

@@ -21,7 +21,7 @@ import { awsEnvironment, installAwsCrds } from "./harness/aws-provider.ts";
 import type { AwsEnvironment } from "./harness/aws-provider.ts";
 import { applyExample, resourceOf } from "./harness/environment.ts";
 import { kubectl, kubectlOk } from "./harness/kube.ts";
-import { condition, eventsFor } from "./harness/managed.ts";
+import { condition, eventsFor, toldLateInitialization } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
 // The CDN kind (a CloudFront distribution) end to end: kubectl → kube-apiserver → the real core →
@@ -196,9 +196,9 @@ describe("CDN (CloudFront distribution) against moto", () => {
       const tags = await cloudTags(id);
       expect(tags).toMatchObject({ team: "edge", [OwnerTags.managedBy]: "terraplane", [OwnerTags.resource]: `CDN/${env.ns}/site` });
       expect(tags[OwnerTags.uid]).toBeTruthy();
-      const events = (await eventsFor(env.ns, "site")).map((e) => e.reason);
-      expect(events).toContain("CreatedExternalResource");
-      expect(events).toContain("LateInitialized");
+      const events = await eventsFor(env.ns, "site");
+      expect(events.map((e) => e.reason)).toContain("CreatedExternalResource");
+      expect(toldLateInitialization(events)).toBe(true);
       const table = await kubectlOk(["get", RESOURCE, "site", "-n", env.ns]);
       expect(table).toMatch(/NAME\s+READY\s+SYNCED\s+EXTERNAL-NAME\s+AGE\s+DOMAIN\s+STATUS/);
       expect(table).toMatch(new RegExp(`site\\s+True\\s+True\\s+${id}\\s+\\S+\\s+\\S+\\.cloudfront\\.net\\s+Deployed`));

@@ -8,7 +8,7 @@ import { closeClients, computeClients, gcpEmulatorControl, orUndefined } from ".
 import { gcpEnvironment, installGcpCrds } from "./harness/gcp-provider.ts";
 import type { GcpEnvironment } from "./harness/gcp-provider.ts";
 import { kubectl, kubectlOk } from "./harness/kube.ts";
-import { condition, eventsFor } from "./harness/managed.ts";
+import { condition, eventsFor, toldLateInitialization } from "./harness/managed.ts";
 import type { ManagedView } from "./harness/managed.ts";
 import { uniqueName } from "./harness/names.ts";
 
@@ -161,7 +161,9 @@ describe("LoadBalancer (global external Application Load Balancer) on the GCP em
         healthCheck: { type: "HTTP", port: 8080, requestPath: "/healthz", checkIntervalSec: 5, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
         backendServices: [{ name: "web", protocol: "HTTP", portName: "http", timeoutSec: 30 }],
       });
-      expect(await reasons(env.ns, name)).toEqual(expect.arrayContaining(["CreatedExternalResource", "LateInitialized"]));
+      const events = await eventsFor(env.ns, name);
+      expect(events.map((e) => e.reason)).toContain("CreatedExternalResource");
+      expect(toldLateInitialization(events)).toBe(true);
       expect(await reasons(env.ns, name)).not.toContain("DriftDetected");
       const table = await kubectlOk(["get", "gcplb", name, "-n", env.ns]);
       expect(table).toMatch(new RegExp(`${name}\\s+True\\s+True\\s+\\S+\\s+HTTP\\s+${ip.replaceAll(".", "\\.")}`));

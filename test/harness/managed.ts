@@ -79,6 +79,14 @@ export function condition(view: ManagedView | undefined, type: string): z.infer<
 
 const EventList = z.object({ items: z.array(z.object({ reason: z.string(), message: z.string(), type: z.string(), count: z.number().optional() })) });
 
+/**
+ * Whether `events` tell of late initialisation: its own LateInitialized event, or the Created event
+ * when the create's one write also filled the fields in (docs/adr/0022).
+ */
+export function toldLateInitialization(events: readonly { readonly reason: string; readonly message: string }[]): boolean {
+  return events.some((e) => e.reason === "LateInitialized" || (e.reason === "CreatedExternalResource" && e.message.includes("filled unset fields from the cloud")));
+}
+
 /** The Events on one object, as `kubectl get events` lists them. */
 export async function eventsFor(namespace: string, name: string): Promise<z.infer<typeof EventList>["items"]> {
   const out = await kubectlOk(["get", "events", "-n", namespace, "--field-selector", `involvedObject.name=${name}`, "-o", "json"]);
